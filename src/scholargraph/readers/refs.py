@@ -1,0 +1,380 @@
+"""The reference-string parser shared by every free-text reader.
+
+One bibliographic line in, its parts out: ordered authors, date, title (and a
+bracketed translation), venue, publisher, volume, issue, pages, DOI, HAL id and
+status.  It understands the layouts CVs and project pages use:
+
+* ``A, B and **C**. Title. In *Venue*, May 2021``  (CV style, italic venue)
+* ``A, B, C (2020). Title. Journal, Publisher, 14 (1), pp.67-82. ⟨10.…⟩. ⟨hal-…⟩``  (HAL style)
+* ``Doe, J., & Roe, R. (2021). Title. *Journal*, 12(3), 45–67. https://doi.org/…``  (APA)
+* ``Title. *Event*, City, Mar 2021``  (a talk whose only author is the CV owner)
+
+Text is handled with its character offsets intact: matched parts are masked
+with spaces rather than cut out, so italic and bold ranges stay valid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..dates import find_dates
+from ..identifiers import normalise_doi, normalise_hal
+from ..names import display_person_name, is_initial, looks_like_org, looks_like_person
+from ..records import PartialDate
+from .text import BREAK, QUOTES, Styled, clean_spaces, strip_quotes, tidy
+
+
+@dataclass
+class NameRef:
+    """A name in an author list, with its place in the line."""
+
+    name: str
+    bold: bool = False
+    organization: bool = False
+
+
+@dataclass
+class Reference:
+    authors: list[NameRef] = field(default_factory=list)
+    by: list[NameRef] = field(default_factory=list)  # "Par M. X", "by X": the body's author
+    title: str = ""
+    translated_title: str | None = None
+    venue: str | None = None
+    venue_italic: bool = False
+    publisher: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    page_start: str | None = None
+    page_end: str | None = None
+    date: PartialDate | None = None
+    forthcoming: bool = False
+    doi: str | None = None
+    hal: str | None = None
+    extra: list[str] = field(default_factory=list)  # sentences after the venue
+    place: str | None = None
+    event_hint: str | None = None  # a sentence that names an event ("École d'hiver …")
+
+
+_DOI_FULL = re.compile(
+    r"(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*)?\b10\.\d{4,9}/[^\s\"<>⟨⟩\]]+", re.IGNORECASE
+)
+_HAL_FULL = re.compile(
+    r"(?:https?://[\w.-]*hal[\w.-]*/)?\b(?:hal|halshs|tel|inria|hprints|dumas|sic|medihal|cea|ird|pasteur|insu|lirmm)-\d{8}(?:v\d+)?\b",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
+_EMPTY_BRACKETS = re.compile(r"[⟨<\[(]\s*[⟩>\])]")
+_STATUS = re.compile(
+    r"\b(?:to be published|forthcoming|in press|to appear|accepted for publication|"
+    r"à paraître|a paraitre|à paraitre|sous presse|en cours de publication)\b",
+    re.IGNORECASE,
+)
+_ABBREVIATIONS = frozenset(
+    "pp p vol no nos n° ed eds dir dirs coll cf vs st dr mr mrs ms m mme mlle pr prof jr sr inc ltd co fig chap sect éd".split()
+)
+_APA_HEAD = re.compile(
+    r"^\s*(?P<auth>[^()]{2,}?)\s*\((?P<year>(?:19|20)\d\d)[a-z]?(?:,\s*[^)]*)?\)\s*[.,:]?\s*"
+)
+_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&|\bet\b)\s*")
+_BY = re.compile(
+    r"(?:^|[\s,.;])(?:[Pp]ar|[Bb]y)\s+(?P<names>(?:(?:M|Mme|Mr|Mrs|Ms|Dr|Pr|Prof)\.?\s+)?[A-ZÀ-Ý][\w.'’\- ]*?)(?=\s*(?:,|;|\.\s|$))",
+)
+EVENT_WORDS = re.compile(
+    r"^(?:école|ecole|summer school|winter school|séminaire|seminaire|seminar|workshop|atelier|"
+    r"conference|conférence|colloque|journée|journee|journées|congrès|congres|symposium|"
+    r"doctoriales|meeting|forum|rencontres?|webinar|webinaire|table ronde|panel)\b",
+    re.IGNORECASE,
+)
+_PAGES = re.compile(r"^(?:pp?\.?\s*|pages?\s+)?(?P<start>[A-Za-z]?\d+)\s*(?:[-–—]+\s*(?P<end>[A-Za-z]?\d+))?$")
+_VOL_ISSUE = re.compile(
+    r"^(?:vol\.?\s*|volume\s+)?(?P<vol>\d+(?:[-–]\d+)?)\s*(?:\(\s*(?P<issue>[\w\-–/]+)\s*\)|,?\s*(?:no\.?|n°|issue)\s*(?P<issue2>[\w\-–/]+))?"
+    r"(?:\s*:\s*(?P<pages>[\w\-–—]+))?$",
+    re.IGNORECASE,
+)
+
+
+def mask(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Offsets of the ``.`` that end a sentence (not an initial or abbreviation)."""
+    ends: list[int] = []
+    depth = 0
+    quote_depth = 0
+    for i, char in enumerate(text):
+        if char in "([⟨":
+            depth += 1
+        elif char in ")]⟩" and depth:
+            depth -= 1
+        elif char in "«“":
+            quote_depth += 1
+        elif char in "»”" and quote_depth:
+            quote_depth -= 1
+        if char != "." or depth or quote_depth:
+            continue
+        if i + 1 < len(text) and not text[i + 1].isspace():
+            continue
+        word = re.findall(r"[\w°'’\-.]+$", text[: i])
+        token = word[0] if word else ""
+        if token and (is_initial(token + ".") or token.lower().rstrip(".") in _ABBREVIATIONS):
+            continue
+        ends.append(i)
+    return ends
+
+
+def _split_sentences(text: str) -> list[str]:
+    pieces: list[str] = []
+    last = 0
+    for end in sentence_ends(text):
+        pieces.append(text[last:end])
+        last = end + 1
+    pieces.append(text[last:])
+    return [clean_spaces(p) for p in pieces if clean_spaces(p).strip(" .,;:")]
+
+
+def _pair_inverted(pieces: list[str]) -> list[str]:
+    """``["Doe", "J.", "Roe", "R. A."]`` (APA "Surname, I.") → ``["J. Doe", "R. A. Roe"]``."""
+    out: list[str] = []
+    for piece in pieces:
+        words = piece.split()
+        if out and words and all(is_initial(w) for w in words):
+            out[-1] = f"{piece} {out[-1]}"
+        else:
+            out.append(piece)
+    return out
+
+
+def split_names(segment: str) -> list[str]:
+    """Names of an author list, in order (``,``, ``;``, ``and``, ``&``, ``et``)."""
+    segment = re.sub(r"\bet al\.?", "", segment)
+    pieces = [p.strip(" .*") for p in _SEPARATORS.split(segment) if p.strip(" .*")]
+    return _pair_inverted(pieces)
+
+
+def _name_pieces(styled: Styled, base: int, segment: str) -> list[tuple[str, int, int]]:
+    """Pieces of ``segment`` (which starts at ``base`` in the line) with offsets."""
+    pieces: list[tuple[str, int, int]] = []
+    pos = 0
+    for match in _SEPARATORS.finditer(segment + ","):
+        piece = segment[pos : match.start()]
+        if piece.strip(" .*"):
+            lead = len(piece) - len(piece.lstrip(" .*"))
+            stripped = piece.strip(" .*")
+            pieces.append((stripped, base + pos + lead, base + pos + lead + len(stripped)))
+        pos = match.end()
+    # join APA initials to their surname
+    joined: list[tuple[str, int, int]] = []
+    for text, start, end in pieces:
+        words = text.split()
+        if joined and words and all(is_initial(w) or is_initial(w + ".") for w in words):
+            prev_text, prev_start, _ = joined[-1]
+            joined[-1] = (f"{text if text.endswith('.') else text + '.'} {prev_text}", prev_start, end)
+        else:
+            joined.append((text, start, end))
+    return joined
+
+
+def _author_refs(styled: Styled, text: str, start: int, end: int) -> tuple[list[NameRef], int]:
+    """Authors at ``text[start:end]``; returns them and where the rest begins.
+
+    Stops at the first piece that is not a name (the hearing line's report title).
+    """
+    segment = text[start:end]
+    refs: list[NameRef] = []
+    rest = start
+    pieces = _name_pieces(styled, start, segment)
+    if len(pieces) == 1:
+        name, a, b = pieces[0]
+        if looks_like_org(name) and not looks_like_person(name):
+            return [NameRef(clean_spaces(name), styled.is_bold(a, b), organization=True)], end
+    for name, a, b in pieces:
+        bold = any(x < b and a < y for x, y in styled.bold)
+        cleaned = clean_spaces(name)
+        if not looks_like_person(cleaned) and not (bold and len(cleaned.split()) <= 5 and not looks_like_org(cleaned)):
+            if not refs and bold and looks_like_org(cleaned):
+                refs.append(NameRef(cleaned, True, organization=True))
+                rest = b
+                continue
+            return refs, (a if refs else start)
+        refs.append(NameRef(display_person_name(cleaned), bold))
+        rest = b
+    return refs, end if refs else start
+
+
+def _parse_numbers(parts: list[str], ref: Reference) -> list[str]:
+    """Take volume, issue and pages off the end of comma-separated venue parts."""
+    while parts:
+        last = parts[-1].strip()
+        if m := _PAGES.match(last):
+            if ref.page_start is None and (last.lower().startswith("p") or m["end"]):
+                ref.page_start, ref.page_end = m["start"], m["end"]
+                parts.pop()
+                continue
+        if m := _VOL_ISSUE.match(last):
+            ref.volume = m["vol"]
+            ref.issue = m["issue"] or m["issue2"]
+            if m["pages"]:
+                pages = re.split(r"[-–—]+", m["pages"])
+                ref.page_start = pages[0]
+                ref.page_end = pages[1] if len(pages) > 1 else None
+            parts.pop()
+            continue
+        if re.fullmatch(r"(?:no\.?|n°|issue)\s*[\w\-]+", last, re.IGNORECASE):
+            ref.issue = re.sub(r"^(?:no\.?|n°|issue)\s*", "", last, flags=re.IGNORECASE)
+            parts.pop()
+            continue
+        break
+    return parts
+
+
+def _venue_parts(venue_text: str, ref: Reference) -> None:
+    """HAL/plain venue: ``Journal, Publisher, 14 (1), pp.67-82``."""
+    parts = [p for p in re.split(r"\s*,\s*", venue_text) if p.strip()]
+    parts = _parse_numbers(parts, ref)
+    if len(parts) >= 2:
+        ref.publisher = tidy(parts[-1])
+        ref.venue = tidy(", ".join(parts[:-1]))
+    elif parts:
+        ref.venue = tidy(parts[0])
+
+
+def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference:
+    """Parse one bibliographic entry."""
+    text = styled.text.replace(BREAK, " ")
+    ref = Reference()
+    for link in links if links is not None else styled.links:
+        ref.doi = ref.doi or normalise_doi(link)
+        ref.hal = ref.hal or normalise_hal(link)
+
+    for pattern, kind in ((_DOI_FULL, "doi"), (_HAL_FULL, "hal"), (_URL, "url")):
+        for m in pattern.finditer(text):
+            found = m.group(0)
+            if kind == "doi":
+                ref.doi = ref.doi or normalise_doi(found.rstrip(".,;)"))
+            elif kind == "hal":
+                ref.hal = ref.hal or normalise_hal(found)
+            else:
+                ref.doi = ref.doi or normalise_doi(found)
+                ref.hal = ref.hal or normalise_hal(found)
+            text = mask(text, m.start(), m.end())
+    for m in _STATUS.finditer(text):
+        ref.forthcoming = True
+        text = mask(text, m.start(), m.end())
+    for m in _EMPTY_BRACKETS.finditer(text):
+        text = mask(text, m.start(), m.end())
+    text = re.sub(r"(?<=\s)(?:doi|hal|DOI|HAL)\s*:?(?=\s*$|\s{2,})", lambda m: " " * len(m.group(0)), text)
+
+    # --- authors
+    rest_start = 0
+    if m := _APA_HEAD.match(text):
+        authors, _ = _author_refs(styled, text, m.start("auth"), m.end("auth"))
+        if authors:
+            ref.authors = authors
+            ref.date = PartialDate(int(m["year"]))
+            rest_start = m.end()
+    if not ref.authors:
+        ends = sentence_ends(text)
+        first_end = ends[0] if ends else len(text)
+        authors, rest = _author_refs(styled, text, 0, first_end)
+        if authors:
+            ref.authors = authors
+            rest_start = first_end + 1 if rest >= first_end else rest
+    rest_text = mask(text, 0, rest_start)
+
+    # --- "Par M. X" / "by X": the author of the body the entry is about
+    for m in _BY.finditer(rest_text):
+        names = [n for n in split_names(m["names"]) if looks_like_person(n)]
+        if names:
+            ref.by = [NameRef(display_person_name(n)) for n in names]
+            rest_text = mask(rest_text, m.start("names") - 4 if m.start("names") >= 4 else 0, m.end("names"))
+            rest_text = re.sub(r"\b(?:[Pp]ar|[Bb]y)\s*$", "", rest_text.rstrip()).ljust(len(rest_text))
+            break
+
+    # --- date: the last one outside the italic venue
+    dates = [d for d in find_dates(rest_text) if not styled.is_italic(d[0], d[1])]
+    if dates:
+        a, b, date = dates[-1]
+        if ref.date is None or (date.year == ref.date.year and date.precision != ref.date.precision):
+            ref.date = date
+        elif ref.date is not None and date.year != ref.date.year:
+            a = b = 0  # a year inside the title: leave it
+        if b:
+            rest_text = mask(rest_text, a, b)
+    rest_text = re.sub(r"\(\s*\)", lambda m: " " * len(m.group(0)), rest_text)
+
+    _title_and_venue(styled, rest_text, ref)
+    return ref
+
+
+def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
+    italic = [
+        (a, b) for a, b in styled.italic if text[a:b].strip(" .,;:") and clean_spaces(text[a:b])
+    ]
+    bracket = re.search(r"\[([^\]]{3,})\]", text)
+    if italic:
+        a, b = italic[0]
+        before = text[:a]
+        after = text[b:]
+        venue = clean_spaces(text[a:b])
+        lead = re.search(r"(?:\b(?:In|in|Dans|dans)\s*:?|[.?!:]|^)\s*$", before)
+        if lead is None:
+            # the italic starts inside a sentence: "Doctoriales de *l'Institut …*"
+            sentence_start = max([e + 1 for e in sentence_ends(before)] + [0])
+            head = clean_spaces(before[sentence_start:])
+            if head and not re.search(r"[?!]\s*$", head):
+                venue = f"{head} {venue}"
+                before = before[:sentence_start]
+        else:
+            before = before[: lead.start()] if lead.group(0).strip().lower().rstrip(":") in ("in", "dans") else before
+        ref.venue = tidy(strip_quotes(venue))
+        ref.venue_italic = True
+        sentences = _split_sentences(before)
+        event_idx = [i for i, s in enumerate(sentences) if EVENT_WORDS.match(s)]
+        if event_idx and event_idx[-1] > 0:
+            ref.event_hint = tidy(sentences[event_idx[-1]])
+            sentences = sentences[: event_idx[-1]] + sentences[event_idx[-1] + 1 :]
+        _set_title(ref, ". ".join(sentences))
+        tail = [p for p in re.split(r"\s*[,.]\s+|\s*,\s*", clean_spaces(after)) if p.strip(" .,;:")]
+        tail = _parse_numbers(tail, ref)
+        leftover = [tidy(p) for p in tail if tidy(p)]
+        if leftover:
+            ref.place = ", ".join(leftover)
+        return
+    if bracket:
+        ref.translated_title = tidy(strip_quotes(bracket.group(1)))
+        _set_title(ref, text[: bracket.start()])
+        rest = _split_sentences(text[bracket.end() :])
+        if rest:
+            _venue_or_extra(rest, ref)
+        return
+    sentences = _split_sentences(text)
+    if not sentences:
+        return
+    if len(sentences) == 1:
+        _set_title(ref, sentences[0])
+        return
+    _set_title(ref, ". ".join(sentences[:-1]))
+    _venue_or_extra(sentences[-1:], ref)
+
+
+def _venue_or_extra(sentences: list[str], ref: Reference) -> None:
+    for sentence in sentences:
+        cleaned = tidy(sentence)
+        if not cleaned:
+            continue
+        if ref.venue is None and not re.search(r"\b(?:report|rapport)\b", cleaned, re.IGNORECASE):
+            _venue_parts(cleaned, ref)
+        else:
+            ref.extra.append(cleaned)
+
+
+def _set_title(ref: Reference, text: str) -> None:
+    title = tidy(strip_quotes(tidy(text)))
+    title = re.sub(r"\s+(?:In|in)$", "", title)
+    ref.title = tidy(strip_quotes(title))
+
+
+def has_quotes(text: str) -> bool:
+    return any(q in text for q in QUOTES)
