@@ -1,0 +1,910 @@
+"""Canned SPARQL queries: load ``queries/*.rq``, bind parameters safely, run, write results.
+
+Each ``.rq`` file starts with grlc-style header comments (``#+ `` lines holding
+YAML): ``summary``, ``description``, ``params`` and ``columns``.  A query with
+parameters has one line ``#@params`` inside its ``WHERE`` group; binding replaces
+that line with one ``VALUES ?name { term }`` block per parameter, the value
+rendered as a validated IRI, an escaped string literal or an integer.  User text
+is never formatted into the query in any other way, so the same text runs on the
+embedded Oxigraph store, on rdflib's engine and on any SPARQL endpoint.
+
+A parameter of type ``person`` (``organization``, ``project``, ``work``) may be
+given as an IRI, an identifier (ORCID; ROR; DOI or HAL id) or a name; names and
+identifiers are resolved to the entity's IRI first, by small bound queries, and
+matched case- and accent-insensitively in Python.
+
+>>> sparql_literal('"} ; DROP ALL ; #')
+'"\\\\"} ; DROP ALL ; #"'
+>>> sparql_iri("https://example.org/person/a b")
+Traceback (most recent call last):
+...
+scholargraph.errors.QueryError: 'https://example.org/person/a b' is not an IRI: it contains ' '; pass a full http(s) IRI
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+import netrc
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+from urllib.parse import urlparse
+
+import yaml
+
+from .dates import fold
+from .errors import QueryError, ScholargraphError
+from .identifiers import normalise_doi, normalise_hal, normalise_orcid, normalise_ror
+from .names import org_key, person_key
+from .namespaces import DATACITE, DCTERMS, FOAF, LITERAL, SCHEMA, XSD
+from .resources import resource_dir
+
+__all__ = [
+    "CannedQuery",
+    "EndpointBackend",
+    "OutputFormat",
+    "OxigraphBackend",
+    "ParamType",
+    "QueryParam",
+    "RdflibBackend",
+    "ResultTable",
+    "SparqlBackend",
+    "Term",
+    "Value",
+    "bind_query",
+    "load_queries",
+    "open_backend",
+    "parse_param_assignments",
+    "render_result",
+    "resolve_entity",
+    "run_queries_list_command",
+    "run_query",
+    "run_query_command",
+    "sparql_iri",
+    "sparql_literal",
+]
+
+PARAMS_MARKER = "#@params"
+"""The line of a query's ``WHERE`` group that binding replaces with ``VALUES`` blocks."""
+
+Value = str | int | float | bool | None
+"""A result cell as a plain Python value."""
+
+
+# --------------------------------------------------------------------------- terms
+
+
+@dataclass(frozen=True)
+class Term:
+    """One RDF term of a result row, as the SPARQL results JSON format describes it."""
+
+    kind: str  # "uri", "literal" or "bnode"
+    value: str
+    datatype: str | None = None  # None for xsd:string and language-tagged strings
+    language: str | None = None
+
+    def to_python(self) -> Value:
+        """The plain value: IRIs and strings as ``str``, numbers and booleans as such."""
+        if self.kind != "literal" or self.datatype is None:
+            return self.value
+        local = self.datatype.removeprefix(str(XSD))
+        try:
+            if local in _INTEGER_TYPES:
+                return int(self.value)
+            if local in ("decimal", "double", "float"):
+                return float(self.value)
+        except ValueError:
+            return self.value
+        if local == "boolean":
+            return self.value in ("true", "1")
+        return self.value
+
+    def to_json(self) -> dict[str, str]:
+        """The term in SPARQL 1.1 results JSON."""
+        out = {"type": self.kind, "value": self.value}
+        if self.language:
+            out["xml:lang"] = self.language
+        elif self.datatype:
+            out["datatype"] = self.datatype
+        return out
+
+
+_INTEGER_TYPES = frozenset(
+    {
+        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+        "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
+        "unsignedShort", "unsignedByte",
+    }
+)
+_XSD_STRING = str(XSD.string)
+
+
+def _literal_term(value: str, datatype: str | None, language: str | None) -> Term:
+    if language:
+        return Term("literal", value, None, language)
+    if datatype == _XSD_STRING:
+        datatype = None
+    return Term("literal", value, datatype, None)
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """The rows a SELECT query returned, in order, with their column names."""
+
+    columns: tuple[str, ...]
+    terms: tuple[tuple[Term | None, ...], ...] = ()
+
+    @property
+    def rows(self) -> list[tuple[Value, ...]]:
+        """Every row as plain Python values (``None`` where a column is unbound)."""
+        return [tuple(None if t is None else t.to_python() for t in row) for row in self.terms]
+
+    def column(self, name: str) -> list[Value]:
+        """The values of one column, in row order."""
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+
+# --------------------------------------------------------------------------- backends
+
+
+class SparqlBackend(Protocol):
+    """Somewhere a SELECT query can run."""
+
+    def select(self, query: str) -> ResultTable:
+        """Run a SELECT query; raise QueryError if the store rejects it."""
+        ...
+
+
+class OxigraphBackend:
+    """The embedded pyoxigraph store (persistent ``build/oxigraph/`` or in memory)."""
+
+    def __init__(self, store: Any) -> None:
+        import pyoxigraph
+
+        self.store = store
+        # A store loaded from a TriG dump keeps its triples in named graphs only;
+        # then the default graph is their union.
+        default = pyoxigraph.DefaultGraph()
+        self._union = next(iter(store.quads_for_pattern(None, None, None, default)), None) is None
+
+    def select(self, query: str) -> ResultTable:
+        import pyoxigraph
+
+        try:
+            solutions = self.store.query(query, use_default_graph_as_union=self._union)
+        except SyntaxError as exc:
+            raise QueryError(f"the SPARQL query does not parse: {exc}") from None
+        if not isinstance(solutions, pyoxigraph.QuerySolutions):
+            raise QueryError("only SELECT queries can be run as canned queries")
+        columns = tuple(v.value for v in solutions.variables)
+        rows = tuple(
+            tuple(_oxigraph_term(solution[i]) for i in range(len(columns))) for solution in solutions
+        )
+        return ResultTable(columns, rows)
+
+
+def _oxigraph_term(term: Any) -> Term | None:
+    import pyoxigraph
+
+    if term is None:
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        return Term("uri", term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return Term("bnode", term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        return _literal_term(term.value, term.datatype.value, term.language)
+    raise QueryError(f"unexpected term in a result: {term!r}")
+
+
+class RdflibBackend:
+    """rdflib's own SPARQL engine over an ``rdflib.Graph`` (slow; for cross-checks)."""
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+
+    def select(self, query: str) -> ResultTable:
+        from pyparsing import ParseException
+
+        try:
+            result = self.graph.query(query)
+        except ParseException as exc:
+            raise QueryError(f"the SPARQL query does not parse: {exc}") from None
+        if result.type != "SELECT":
+            raise QueryError("only SELECT queries can be run as canned queries")
+        columns = tuple(str(v) for v in result.vars or ())
+        rows = tuple(tuple(_rdflib_term(row[i]) for i in range(len(columns))) for row in result)
+        return ResultTable(columns, rows)
+
+
+def _rdflib_term(term: Any) -> Term | None:
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return Term("uri", str(term))
+    if isinstance(term, BNode):
+        return Term("bnode", str(term))
+    if isinstance(term, Literal):
+        datatype = str(term.datatype) if term.datatype is not None else None
+        return _literal_term(str(term), datatype, term.language)
+    raise QueryError(f"unexpected term in a result: {term!r}")
+
+
+CREDENTIAL_ENV = ("SCHOLARGRAPH_SPARQL_USER", "SCHOLARGRAPH_SPARQL_PASSWORD")
+"""Environment variables holding an endpoint's user and password (else ``~/.netrc``)."""
+
+
+def endpoint_credentials(url: str) -> tuple[str, str] | None:
+    """User and password for ``url``: from the environment, else from ``~/.netrc``."""
+    user, password = (os.environ.get(name) for name in CREDENTIAL_ENV)
+    if user and password:
+        return user, password
+    host = urlparse(url).hostname
+    if not host:
+        return None
+    try:
+        entry = netrc.netrc().authenticators(host)
+    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        return None
+    if entry is None or not entry[0] or entry[2] is None:
+        return None
+    return entry[0], entry[2]
+
+
+class EndpointBackend:
+    """Any SPARQL 1.1 endpoint, through SPARQLWrapper (POST, results as JSON)."""
+
+    def __init__(self, url: str, *, timeout: int = 60) -> None:
+        if urlparse(url).scheme not in ("http", "https"):
+            raise QueryError(f"endpoint {url!r} must be an http(s) URL")
+        self.url = url
+        self.timeout = timeout
+
+    def select(self, query: str) -> ResultTable:
+        from urllib.error import URLError
+
+        from SPARQLWrapper import JSON, POST, SPARQLWrapper
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        client = SPARQLWrapper(self.url)
+        client.setQuery(query)
+        client.setMethod(POST)
+        client.setReturnFormat(JSON)
+        client.setTimeout(self.timeout)
+        credentials = endpoint_credentials(self.url)
+        if credentials is not None:
+            client.setCredentials(*credentials)
+        try:
+            data = client.query().convert()
+        except SPARQLWrapperException as exc:
+            raise QueryError(f"{self.url} rejected the query: {_first_line(str(exc))}") from None
+        except (URLError, OSError) as exc:
+            raise QueryError(f"cannot reach the SPARQL endpoint {self.url}: {exc}") from None
+        if not isinstance(data, dict) or "results" not in data:
+            raise QueryError(f"{self.url} did not answer with SPARQL results JSON")
+        return table_from_json(data)
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+def table_from_json(data: Mapping[str, Any]) -> ResultTable:
+    """A ResultTable from a SPARQL 1.1 results JSON document."""
+    columns = tuple(data["head"]["vars"])
+    rows = []
+    for binding in data["results"]["bindings"]:
+        row: list[Term | None] = []
+        for column in columns:
+            cell = binding.get(column)
+            if cell is None:
+                row.append(None)
+            elif cell["type"] == "uri":
+                row.append(Term("uri", cell["value"]))
+            elif cell["type"] == "bnode":
+                row.append(Term("bnode", cell["value"]))
+            else:  # "literal" or the SPARQL 1.0 "typed-literal"
+                row.append(_literal_term(cell["value"], cell.get("datatype"), cell.get("xml:lang")))
+        rows.append(tuple(row))
+    return ResultTable(columns, tuple(rows))
+
+
+def open_backend(
+    *, store: Any = None, graph_dir: Path | None = None, endpoint: str | None = None
+) -> SparqlBackend:
+    """Where to run: a given store, a build directory, or an endpoint URL (exactly one).
+
+    ``store`` is a ``pyoxigraph.Store`` or an ``rdflib.Graph`` (run on rdflib's
+    engine). ``graph_dir`` is a build directory: its persistent store
+    ``oxigraph/`` is opened read-only, else ``graph.ttl`` is loaded in memory.
+    """
+    given = [x is not None for x in (store, graph_dir, endpoint)]
+    if sum(given) != 1:
+        raise QueryError("give exactly one of store, graph_dir or endpoint to run a query on")
+    if endpoint is not None:
+        return EndpointBackend(endpoint)
+    if store is not None:
+        return _backend_for_store(store)
+    assert graph_dir is not None
+    return _open_build(Path(graph_dir))
+
+
+def _backend_for_store(store: Any) -> SparqlBackend:
+    import pyoxigraph
+    import rdflib
+
+    if isinstance(store, pyoxigraph.Store):
+        return OxigraphBackend(store)
+    if isinstance(store, rdflib.Graph):
+        return RdflibBackend(store)
+    if hasattr(store, "select"):
+        return store  # already a backend
+    raise QueryError(f"cannot run SPARQL on a {type(store).__name__}; pass a pyoxigraph.Store or rdflib.Graph")
+
+
+def _open_build(build_dir: Path) -> SparqlBackend:
+    import pyoxigraph
+
+    persistent = build_dir / "oxigraph"
+    if persistent.is_dir():
+        try:
+            return OxigraphBackend(pyoxigraph.Store.read_only(str(persistent)))
+        except OSError as exc:
+            raise QueryError(f"{persistent}: cannot open the store ({exc}); run 'scholargraph build' again") from None
+    dump = build_dir / "graph.ttl"
+    if dump.is_file():
+        store = pyoxigraph.Store()
+        try:
+            store.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.TURTLE)
+        except SyntaxError as exc:
+            raise QueryError(f"{dump}: not valid Turtle ({exc}); run 'scholargraph build' again") from None
+        return OxigraphBackend(store)
+    raise QueryError(
+        f"{build_dir}: no graph to query (neither oxigraph/ nor graph.ttl); "
+        "run 'scholargraph build' first, or pass --endpoint URL"
+    )
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+class ParamType(enum.Enum):
+    """What a parameter value is, and how it is rendered into the query."""
+
+    IRI = "iri"
+    LITERAL = "literal"
+    INTEGER = "integer"
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    PROJECT = "project"
+    WORK = "work"
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """One parameter of a canned query, as declared in its ``#+ params:`` header."""
+
+    name: str
+    type: ParamType
+    description: str
+    example: str | None = None
+    default: str | int | None = None
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """A SPARQL SELECT query with its metadata, read from a ``.rq`` file."""
+
+    name: str
+    summary: str
+    description: str
+    text: str
+    params: tuple[QueryParam, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()
+    path: Path | None = None
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "query", path: Path | None = None) -> CannedQuery:
+        """Parse a query and its ``#+`` header; raise QueryError if the header is malformed."""
+        where = str(path) if path else name
+        header_lines = []
+        for line in text.splitlines():
+            if line.startswith("#+"):
+                header_lines.append(line[3:] if line.startswith("#+ ") else line[2:])
+            elif line.strip() and not line.startswith("#"):
+                break
+        try:
+            meta = yaml.safe_load("\n".join(header_lines)) or {}
+        except yaml.YAMLError as exc:
+            raise QueryError(f"{where}: the '#+' header is not valid YAML ({exc})") from None
+        if not isinstance(meta, dict):
+            raise QueryError(f"{where}: the '#+' header must be a YAML mapping")
+        params = tuple(_parse_param(p, where) for p in meta.get("params") or ())
+        columns_meta = meta.get("columns") or {}
+        if not isinstance(columns_meta, dict):
+            raise QueryError(f"{where}: '#+ columns:' must map each column to its meaning")
+        has_marker = any(line.strip() == PARAMS_MARKER for line in text.splitlines())
+        if params and not has_marker:
+            raise QueryError(f"{where}: declares parameters but has no '{PARAMS_MARKER}' line")
+        return cls(
+            name=name,
+            summary=str(meta.get("summary", "")).strip(),
+            description=" ".join(str(meta.get("description", "")).split()),
+            text=text,
+            params=params,
+            columns=tuple((str(k), " ".join(str(v).split())) for k, v in columns_meta.items()),
+            path=path,
+        )
+
+    def param(self, name: str) -> QueryParam:
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise QueryError(f"query {self.name!r} has no parameter {name!r}; its parameters: {known}")
+
+
+def _parse_param(raw: object, where: str) -> QueryParam:
+    if not isinstance(raw, dict) or "name" not in raw or "type" not in raw:
+        raise QueryError(f"{where}: each parameter needs at least 'name' and 'type'")
+    name = str(raw["name"])
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise QueryError(f"{where}: parameter name {name!r} is not a SPARQL variable name")
+    try:
+        ptype = ParamType(str(raw["type"]))
+    except ValueError:
+        known = ", ".join(t.value for t in ParamType)
+        raise QueryError(f"{where}: parameter {name!r} has unknown type {raw['type']!r}; known: {known}") from None
+    default = raw.get("default")
+    return QueryParam(
+        name=name,
+        type=ptype,
+        description=" ".join(str(raw.get("description", "")).split()),
+        example=None if raw.get("example") is None else str(raw["example"]),
+        default=default if isinstance(default, (int, str)) else None,
+        required=bool(raw.get("required", default is None)),
+    )
+
+
+def load_queries(directory: Path | None = None) -> dict[str, CannedQuery]:
+    """Every canned query of ``directory`` (default: the project's ``queries/``), by name."""
+    directory = directory if directory is not None else resource_dir("queries")
+    queries = {}
+    for path in sorted(directory.glob("*.rq")):
+        queries[path.stem] = CannedQuery.from_text(path.read_text(encoding="utf-8"), path.stem, path)
+    return queries
+
+
+# --------------------------------------------------------------------------- rendering values
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def sparql_iri(value: str) -> str:
+    """``<value>`` if value is an absolute IRI the SPARQL grammar accepts, else QueryError."""
+    bad = _IRI_FORBIDDEN.search(value)
+    if bad:
+        raise QueryError(f"{value!r} is not an IRI: it contains {bad.group()!r}; pass a full http(s) IRI")
+    if not _SCHEME.match(value):
+        raise QueryError(f"{value!r} is not an absolute IRI (no scheme); pass a full http(s) IRI")
+    return f"<{value}>"
+
+
+def sparql_literal(value: str) -> str:
+    """A SPARQL string literal holding exactly ``value`` (escaped per the SPARQL grammar).
+
+    Control characters are refused, and so is ``\\u``: some engines (rdflib)
+    decode ``\\u`` escapes before parsing, which would change the value.
+    """
+    if _CONTROL.search(value):
+        raise QueryError(f"{value!r} contains control characters; remove them")
+    if re.search(r"\\[uU]", value):
+        raise QueryError(f"{value!r} contains '\\u', which SPARQL engines read as an escape; remove it")
+    return '"' + "".join(_ECHAR.get(c, c) for c in value) + '"'
+
+
+def sparql_integer(value: object) -> str:
+    """An integer literal, or QueryError if ``value`` is not a whole number."""
+    if isinstance(value, bool):
+        raise QueryError(f"{value!r} is not an integer")
+    if isinstance(value, int):
+        return str(value)
+    text = str(value).strip()
+    if not re.fullmatch(r"[+-]?\d{1,18}", text):
+        raise QueryError(f"{value!r} is not an integer")
+    return str(int(text))
+
+
+# --------------------------------------------------------------------------- entity resolution
+
+
+@dataclass(frozen=True)
+class _EntityKind:
+    label: str
+    classes: tuple[str, ...]  # the entity has one of these types (empty: any)
+    name_predicates: tuple[str, ...]
+    identifiers: tuple[tuple[Callable[[str], str | None], str, str], ...]  # normaliser, scheme, sameAs prefix
+    key: Callable[[str], str]
+    lister: str  # the canned query that lists entities of this kind
+
+
+def _folded(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def _exact_orcid(text: str) -> str | None:
+    text = text.strip().removeprefix("https://orcid.org/").removeprefix("http://orcid.org/")
+    return normalise_orcid(text) if re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{3}[\dXx]", text) else None
+
+
+def _exact_ror(text: str) -> str | None:
+    text = text.strip()
+    bare = text.removeprefix("https://ror.org/")
+    return normalise_ror(bare) if re.fullmatch(r"0[a-z0-9]{6}\d{2}", bare) else None
+
+
+def _exact_doi(text: str) -> str | None:
+    text = text.strip()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        text = text.removeprefix(prefix)
+    return normalise_doi(text) if text.startswith("10.") and " " not in text else None
+
+
+def _exact_hal(text: str) -> str | None:
+    text = text.strip().removeprefix("https://hal.science/")
+    return normalise_hal(text) if re.fullmatch(r"[a-z0-9]+-\d{8}(v\d+)?", text.lower()) else None
+
+
+_KINDS: dict[ParamType, _EntityKind] = {
+    ParamType.PERSON: _EntityKind(
+        "person", (str(FOAF.Person),), (str(FOAF.name),),
+        ((_exact_orcid, str(DATACITE.orcid), "https://orcid.org/"),),
+        lambda s: person_key(s) or _folded(s), "people",
+    ),
+    ParamType.ORGANIZATION: _EntityKind(
+        "organisation", (str(FOAF.Organization),), (str(FOAF.name), str(SCHEMA.alternateName)),
+        ((_exact_ror, str(DATACITE.ror), "https://ror.org/"),),
+        lambda s: org_key(s) or _folded(s), "organisations",
+    ),
+    ParamType.PROJECT: _EntityKind(
+        "project", (str(FOAF.Project),), (str(SCHEMA.name), str(SCHEMA.alternateName)),
+        (), _folded, "projects",
+    ),
+    ParamType.WORK: _EntityKind(
+        "work", (), (str(DCTERMS.title),),
+        (
+            (_exact_doi, str(DATACITE.doi), "https://doi.org/"),
+            (_exact_hal, str(DATACITE["local-resource-identifier-scheme"]), "https://hal.science/"),
+        ),
+        _folded, "works-without-doi-or-hal",
+    ),
+}
+
+
+def _identifier_query(scheme: str, prefix: str, value: str) -> str:
+    return (
+        "SELECT DISTINCT ?entity WHERE {\n"
+        f"  VALUES ?value {{ {sparql_literal(value)} }}\n"
+        f"  {{ ?id <{LITERAL.hasLiteralValue}> ?value ;\n"
+        f"       <{DATACITE.usesIdentifierScheme}> <{scheme}> .\n"
+        f"    ?entity <{DATACITE.hasIdentifier}> ?id . }}\n"
+        "  UNION\n"
+        f"  {{ VALUES ?same {{ {sparql_iri(prefix + value)} }}\n"
+        f"    ?entity <{SCHEMA.sameAs}> ?same . }}\n"
+        "} ORDER BY STR(?entity)"
+    )
+
+
+def _class_filter(kind: _EntityKind) -> str:
+    if not kind.classes:
+        return ""
+    values = " ".join(f"<{c}>" for c in kind.classes)
+    return f"  VALUES ?class {{ {values} }}\n  ?entity a ?class .\n"
+
+
+def _exact_name_query(kind: _EntityKind, name: str) -> str:
+    predicates = " ".join(f"<{p}>" for p in kind.name_predicates)
+    return (
+        "SELECT DISTINCT ?entity WHERE {\n"
+        f"  VALUES ?name {{ {sparql_literal(name)} }}\n"
+        f"  VALUES ?p {{ {predicates} }}\n"
+        "  ?entity ?p ?name .\n"
+        f"{_class_filter(kind)}"
+        "} ORDER BY STR(?entity)"
+    )
+
+
+def _all_names_query(kind: _EntityKind) -> str:
+    predicates = " ".join(f"<{p}>" for p in kind.name_predicates)
+    return (
+        "SELECT DISTINCT ?entity ?name WHERE {\n"
+        f"  VALUES ?p {{ {predicates} }}\n"
+        "  ?entity ?p ?name .\n"
+        f"{_class_filter(kind)}"
+        "} ORDER BY STR(?entity) STR(?name)"
+    )
+
+
+def resolve_entity(backend: SparqlBackend, ptype: ParamType, value: str) -> str:
+    """The IRI of the person (organisation, project, work) that ``value`` names.
+
+    ``value`` is an IRI (returned as is once validated), an identifier (ORCID,
+    ROR, DOI, HAL id; matched exactly), or a name matched exactly, then case-
+    and accent-insensitively (then on the kind's comparison key: "Antonio
+    Casilli" finds "Antonio A. Casilli").  No match or several matches is a
+    QueryError that says how to find the right value.
+    """
+    kind = _KINDS[ptype]
+    text = value.strip()
+    if not text:
+        raise QueryError(f"the {kind.label} parameter is empty; give an IRI, an identifier or a name")
+    for normaliser, scheme, prefix in kind.identifiers:
+        identifier = normaliser(text)
+        if identifier is not None:
+            found = [str(r[0]) for r in backend.select(_identifier_query(scheme, prefix, identifier)).rows]
+            return _one(found, kind, value)
+    if _SCHEME.match(text) and "://" in text:
+        return sparql_iri(text)[1:-1]
+    found = [str(r[0]) for r in backend.select(_exact_name_query(kind, text)).rows]
+    if found:
+        return _one(found, kind, value)
+    names = backend.select(_all_names_query(kind)).rows
+    for key in (_folded, kind.key):
+        wanted = key(text)
+        found = sorted({str(iri) for iri, name in names if key(str(name)) == wanted})
+        if found:
+            return _one(found, kind, value)
+    return _one([], kind, value)
+
+
+def _one(found: Sequence[str], kind: _EntityKind, value: str) -> str:
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise QueryError(
+            f"no {kind.label} matches {value!r}; 'scholargraph query {kind.lister}' lists them "
+            "(give an IRI, an identifier or the name as it appears there)"
+        )
+    shown = ", ".join(found[:5]) + (" …" if len(found) > 5 else "")
+    raise QueryError(f"{len(found)} {kind.label}s match {value!r}: {shown}; pass the IRI of the one you mean")
+
+
+# --------------------------------------------------------------------------- binding
+
+
+def bind_query(
+    query: CannedQuery, params: Mapping[str, object] | None = None, backend: SparqlBackend | None = None
+) -> str:
+    """The query text with each parameter bound by a ``VALUES`` block at its marker.
+
+    Parameters of entity types (person, …) are resolved to IRIs on ``backend``
+    first; an IRI given for them needs no backend.
+    """
+    params = dict(params or {})
+    for name in params:
+        query.param(name)  # unknown parameter → QueryError
+    blocks = []
+    for p in query.params:
+        raw = params.get(p.name, p.default)
+        if raw is None or (isinstance(raw, str) and not raw.strip() and not p.required):
+            if p.required:
+                example = f" (e.g. {p.name}={p.example!r})" if p.example else ""
+                raise QueryError(f"query {query.name!r} needs the parameter {p.name!r}{example}")
+            continue
+        blocks.append(f"VALUES ?{p.name} {{ {_render_value(p, raw, backend)} }}")
+    if not query.params:
+        return query.text
+    lines = []
+    for line in query.text.splitlines():
+        if line.strip() == PARAMS_MARKER:
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.extend(indent + block for block in blocks)
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _render_value(p: QueryParam, raw: object, backend: SparqlBackend | None) -> str:
+    try:
+        if p.type is ParamType.INTEGER:
+            return sparql_integer(raw)
+        text = str(raw)
+        if p.type is ParamType.IRI:
+            return sparql_iri(text.strip().removeprefix("<").removesuffix(">"))
+        if p.type is ParamType.LITERAL:
+            return sparql_literal(text)
+        stripped = text.strip()
+        if stripped.startswith("<") and stripped.endswith(">"):
+            return sparql_iri(stripped[1:-1])
+        if backend is None:
+            if _SCHEME.match(stripped) and "://" in stripped and not _looks_like_identifier(p.type, stripped):
+                return sparql_iri(stripped)
+            raise QueryError(f"cannot resolve {p.name}={text!r} without a store; pass an IRI")
+        return sparql_iri(resolve_entity(backend, p.type, text))
+    except QueryError as exc:
+        raise QueryError(f"parameter {p.name}: {exc}") from None
+
+
+def _looks_like_identifier(ptype: ParamType, text: str) -> bool:
+    return any(normaliser(text) is not None for normaliser, _, _ in _KINDS[ptype].identifiers)
+
+
+def run_query(
+    name_or_query: str | CannedQuery,
+    params: Mapping[str, object] | None = None,
+    *,
+    store: Any = None,
+    graph_dir: Path | None = None,
+    endpoint: str | None = None,
+    queries: Mapping[str, CannedQuery] | None = None,
+) -> ResultTable:
+    """Run a canned query (by name, or a CannedQuery) with bound parameters.
+
+    Exactly one of ``store`` (``pyoxigraph.Store`` or ``rdflib.Graph``),
+    ``graph_dir`` (a build directory) or ``endpoint`` (a SPARQL endpoint URL).
+    """
+    if isinstance(name_or_query, CannedQuery):
+        query = name_or_query
+    else:
+        catalogue = queries if queries is not None else load_queries()
+        if name_or_query not in catalogue:
+            known = ", ".join(sorted(catalogue))
+            raise QueryError(f"no canned query named {name_or_query!r}; known: {known}")
+        query = catalogue[name_or_query]
+    backend = open_backend(store=store, graph_dir=graph_dir, endpoint=endpoint)
+    return backend.select(bind_query(query, params, backend))
+
+
+# --------------------------------------------------------------------------- writers
+
+
+class OutputFormat(enum.Enum):
+    """How a result table is written."""
+
+    TABLE = "table"
+    CSV = "csv"
+    TSV = "tsv"
+    JSON = "json"
+
+
+def _cell(value: Value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render_result(result: ResultTable, fmt: OutputFormat, *, width: int | None = None) -> str:
+    """The result as an aligned text table, CSV, TSV (plain values) or SPARQL results JSON."""
+    if fmt is OutputFormat.JSON:
+        doc = {
+            "head": {"vars": list(result.columns)},
+            "results": {
+                "bindings": [
+                    {c: t.to_json() for c, t in zip(result.columns, row) if t is not None}
+                    for row in result.terms
+                ]
+            },
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if fmt in (OutputFormat.CSV, OutputFormat.TSV):
+        buffer = io.StringIO()
+        writer = csv.writer(
+            buffer, delimiter="," if fmt is OutputFormat.CSV else "\t", lineterminator="\r\n"
+            if fmt is OutputFormat.CSV else "\n"
+        )
+        writer.writerow(result.columns)
+        for row in result.rows:
+            writer.writerow([_cell(v) for v in row])
+        return buffer.getvalue()
+    return _render_table(result, width)
+
+
+def _render_table(result: ResultTable, width: int | None) -> str:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    rows = [[_cell(v) for v in row] for row in result.rows]
+    for index, column in enumerate(result.columns):
+        numeric = bool(rows) and all(isinstance(r[index], (int, float)) or r[index] is None for r in result.rows)
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    if width is None:
+        natural = sum(max([len(c)] + [len(r[i]) for r in rows]) + 3 for i, c in enumerate(result.columns))
+        width = max(natural, 40)
+    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False, soft_wrap=False)
+    console.print(table)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    count = len(result)
+    return "\n".join(line.rstrip() for line in text.splitlines()) + f"\n({count} row{'s' if count != 1 else ''})\n"
+
+
+# --------------------------------------------------------------------------- command-line helpers
+
+
+def parse_param_assignments(assignments: Iterable[str]) -> dict[str, str]:
+    """``["person=Clément Le Ludec", "max_authors=50"]`` → a dict; QueryError if malformed."""
+    params: dict[str, str] = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(f"--param {item!r} must be NAME=VALUE")
+        params[name.strip()] = value
+    return params
+
+
+def _terminal_width(stream: TextIO) -> int | None:
+    import shutil
+
+    return shutil.get_terminal_size().columns if stream.isatty() else None
+
+
+def run_queries_list_command(stream: TextIO | None = None) -> int:
+    """``scholargraph queries``: print every canned query, its summary and parameters."""
+    out = stream or sys.stdout
+    try:
+        queries = load_queries()
+    except ScholargraphError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for name, query in queries.items():
+        out.write(f"{name}\n    {query.summary}\n")
+        for p in query.params:
+            default = f", default {p.default}" if p.default is not None else ""
+            optional = ", optional" if not p.required and p.default is None else ""
+            example = f" (e.g. {p.name}={p.example})" if p.example else ""
+            out.write(f"    --param {p.name}=…  {p.type.value}{default}{optional}: {p.description}{example}\n")
+    return 0
+
+
+def run_query_command(
+    name: str,
+    params: Sequence[str],
+    build_dir: Path | str | None = None,
+    endpoint: str | None = None,
+    fmt: OutputFormat | str = OutputFormat.TABLE,
+    stream: TextIO | None = None,
+) -> int:
+    """``scholargraph query NAME --param k=v``: run on the build (or endpoint) and print.
+
+    Returns 0, or 1 after printing the error on stderr.
+    """
+    out = stream or sys.stdout
+    try:
+        output = OutputFormat(fmt) if not isinstance(fmt, OutputFormat) else fmt
+    except ValueError:
+        print(f"error: unknown format {fmt!r}; use table, csv, tsv or json", file=sys.stderr)
+        return 1
+    try:
+        values = parse_param_assignments(params)
+        if endpoint is not None:
+            result = run_query(name, values, endpoint=endpoint)
+        else:
+            result = run_query(name, values, graph_dir=Path(build_dir or "build"))
+    except ScholargraphError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    out.write(render_result(result, output, width=_terminal_width(out)))
+    return 0
+
