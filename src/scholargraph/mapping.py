@@ -1,0 +1,371 @@
+"""Resolved entities → RDF triples: the only module that builds triples.
+
+IRIs are minted under the configured base (see ``docs/graph.md``); no blank
+nodes.  Triples are pyoxigraph terms, so that the embedded store and the
+deterministic writers take them as they are; :func:`to_rdflib` converts for
+pySHACL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import pyoxigraph as ox
+
+from .identifiers import iri_segment, short_hash, slug
+from .namespaces import BIBO, DATACITE, DCTERMS, FABIO, FOAF, FRAPO, LITERAL, OCO, PRO, PROV, RDF, SCHEMA, SG, XSD
+from .records import PartialDate, Precision, RoleKind, Span, WorkType
+from .resolve import Resolved, WorkEntity
+
+Triple = ox.Triple
+
+_XSD_OF = {Precision.YEAR: XSD.gYear, Precision.MONTH: XSD.gYearMonth, Precision.DAY: XSD.date}
+_SCHEMA_TYPE = {
+    WorkType.JOURNAL_ARTICLE: "ScholarlyArticle",
+    WorkType.CONFERENCE_PAPER: "ScholarlyArticle",
+    WorkType.REPORT: "Report",
+    WorkType.PRESENTATION: "PresentationDigitalDocument",
+    WorkType.DOCTORAL_THESIS: "Thesis",
+    WorkType.MASTERS_THESIS: "Thesis",
+    WorkType.BOOK: "Book",
+    WorkType.BOOK_CHAPTER: "Chapter",
+    WorkType.OTHER: "CreativeWork",
+}
+FORTHCOMING = "http://purl.org/ontology/bibo/status/forthcoming"
+_ROLE_PROPERTY = {RoleKind.POSITION: "worksFor", RoleKind.EDUCATION: "alumniOf", RoleKind.SERVICE: "memberOf"}
+_ROLE_CLASS = {RoleKind.POSITION: "EmployeeRole", RoleKind.EDUCATION: "OrganizationRole", RoleKind.SERVICE: "OrganizationRole"}
+
+
+def N(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
+def date_literal(date: PartialDate) -> ox.Literal:
+    return ox.Literal(date.iso(), datatype=N(_XSD_OF[date.precision]))
+
+
+def text(value: str, lang: str | None = None) -> ox.Literal:
+    return ox.Literal(value, language=lang) if lang else ox.Literal(value)
+
+
+@dataclass
+class Minted:
+    persons: dict[str, str]
+    orgs: dict[str, str]
+    works: dict[str, str]
+    events: dict[str, str]
+    projects: dict[str, str]
+
+
+def _unique(base: str, wanted: dict[str, str]) -> dict[str, str]:
+    """Key → IRI; where two keys want one IRI, both get a hash suffix."""
+    counts: dict[str, int] = defaultdict(int)
+    for iri in wanted.values():
+        counts[iri] += 1
+    return {key: base + (iri if counts[iri] == 1 else f"{iri}-{short_hash(key)}") for key, iri in wanted.items()}
+
+
+def mint(resolved: Resolved, base: str) -> Minted:
+    persons = {k: f"person/{p.orcid}" if p.orcid else f"person/{slug(p.name)}" for k, p in resolved.persons.items()}
+    orgs = {k: f"org/{o.ror}" if o.ror else f"org/{slug(o.name)}" for k, o in resolved.organizations.items()}
+    works: dict[str, str] = {}
+    for key, work in resolved.works.items():
+        if work.doi:
+            works[key] = f"work/doi-{slug(work.doi, limit=120)}"
+        elif work.hal:
+            works[key] = f"work/{work.hal}"
+        else:
+            title = work.titles[0].text if work.titles else "untitled"
+            works[key] = f"work/{slug(title)}-{work.date.year if work.date else 'nd'}"
+    events = {k: f"event/{slug(e.name)}-{e.date.year if e.date else 'nd'}" for k, e in resolved.events.items()}
+    projects = {k: f"project/{slug(p.acronym or p.title)}" for k, p in resolved.projects.items()}
+    return Minted(_unique(base, persons), _unique(base, orgs), _unique(base, works), _unique(base, events), _unique(base, projects))
+
+
+class _Builder:
+    def __init__(self, resolved: Resolved, base: str) -> None:
+        self.resolved = resolved
+        self.base = base
+        self.iris = mint(resolved, base)
+        self.triples: set[Triple] = set()
+        self.sources = {d.path: base + "source/" + "/".join(iri_segment(p) for p in d.path.split("/")) for d in resolved.documents}
+
+    def add(self, s: str | ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal | str | None) -> None:
+        if o is None:
+            return
+        subject = s if isinstance(s, ox.NamedNode) else N(s)
+        obj = o if isinstance(o, (ox.NamedNode, ox.Literal)) else N(o)
+        self.triples.add(Triple(subject, N(p), obj))
+
+    def types(self, s: str, *classes: str) -> None:
+        for cls in classes:
+            self.add(s, RDF.type, cls)
+
+    def prov(self, s: str, spans: Iterable[Span]) -> None:
+        for span in spans:
+            self.add(s, PROV.wasDerivedFrom, f"{self.sources[span.source]}#line={span.start - 1},{span.end}")
+
+    def identifier(self, entity: str, scheme: str, scheme_iri: str, value: str, same_as: str) -> None:
+        node = f"{entity}/id/{scheme}"
+        self.add(entity, DATACITE.hasIdentifier, node)
+        self.types(node, DATACITE.Identifier)
+        self.add(node, DATACITE.usesIdentifierScheme, scheme_iri)
+        self.add(node, LITERAL.hasLiteralValue, text(value))
+        self.add(entity, SCHEMA.sameAs, same_as)
+
+    def agent(self, ref: tuple[str, str]) -> str:
+        kind, key = ref
+        return self.iris.persons[key] if kind == "person" else self.iris.orgs[key]
+
+    # ------------------------------------------------------------- entities
+    def documents(self) -> None:
+        for document in self.resolved.documents:
+            iri = self.sources[document.path]
+            self.types(iri, PROV.Entity)
+            self.add(iri, DCTERMS.title, text(document.path.rsplit("/", 1)[-1]))
+            self.add(iri, SG.sha256, text(document.sha256))
+
+    def persons(self) -> None:
+        for key, person in self.resolved.persons.items():
+            iri = self.iris.persons[key]
+            self.types(iri, FOAF.Person, SCHEMA.Person)
+            self.add(iri, FOAF.name, text(person.name))
+            if person.given:
+                self.add(iri, FOAF.givenName, text(person.given))
+            if person.family:
+                self.add(iri, FOAF.familyName, text(person.family))
+            for name in person.names:
+                if name != person.name:
+                    self.add(iri, SCHEMA.alternateName, text(name))
+            for topic in person.knows_about:
+                self.add(iri, SCHEMA.knowsAbout, text(topic))
+            if person.orcid:
+                self.identifier(iri, "orcid", DATACITE.orcid, person.orcid, f"https://orcid.org/{person.orcid}")
+            self.prov(iri, person.spans)
+        persons = self.resolved.persons
+        for candidate in self.resolved.report.candidates:
+            if candidate.kind == "person" and all(k in persons for k in candidate.keys):
+                a, b = sorted(candidate.keys)
+                self.add(self.iris.persons[a], SG.possibleSameAs, self.iris.persons[b])
+
+    def organizations(self) -> None:
+        for key, org in self.resolved.organizations.items():
+            iri = self.iris.orgs[key]
+            self.types(iri, FOAF.Organization, SCHEMA.Organization)
+            if org.subtype and org.subtype != "Organization":
+                self.types(iri, SCHEMA[org.subtype])
+            if org.funder:
+                self.types(iri, FRAPO.FundingAgency)
+            self.add(iri, FOAF.name, text(org.name))
+            for name in org.alternate_names:
+                self.add(iri, SCHEMA.alternateName, text(name))
+            if org.ror:
+                self.identifier(iri, "ror", DATACITE.ror, org.ror, f"https://ror.org/{org.ror}")
+            self.prov(iri, org.spans)
+
+    def works(self) -> None:
+        for key, work in self.resolved.works.items():
+            self.work(self.iris.works[key], work)
+
+    def work(self, iri: str, work: WorkEntity) -> None:
+        self.types(iri, FABIO[work.type.value], SCHEMA[_SCHEMA_TYPE[work.type]])
+        for title in work.titles:
+            self.add(iri, DCTERMS.title, text(title.text, title.lang))
+            self.add(iri, SCHEMA.name, text(title.text, title.lang))
+        for title in work.alternate_titles:
+            self.add(iri, SCHEMA.alternateName, text(title.text, title.lang))
+        if work.date:
+            self.add(iri, SCHEMA.datePublished, date_literal(work.date))
+        if work.forthcoming:
+            self.add(iri, BIBO.status, FORTHCOMING)
+        if work.venue:
+            periodical = f"{self.base}periodical/{slug(work.venue)}"
+            self.types(periodical, SCHEMA.Periodical)
+            self.add(periodical, SCHEMA.name, text(work.venue))
+            for name in work.venue_names:
+                self.add(periodical, SCHEMA.alternateName, text(name))
+            self.prov(periodical, work.spans)
+            self.add(iri, SCHEMA.isPartOf, periodical)
+        for prop, value in (
+            (SCHEMA.volumeNumber, work.volume),
+            (SCHEMA.issueNumber, work.issue),
+            (SCHEMA.pageStart, work.page_start),
+            (SCHEMA.pageEnd, work.page_end),
+        ):
+            if value:
+                self.add(iri, prop, text(value))
+        for description in work.description:
+            self.add(iri, SCHEMA.description, text(description))
+        if work.publisher:
+            self.add(iri, SCHEMA.publisher, self.iris.orgs[work.publisher])
+        if work.institution:
+            self.add(iri, SCHEMA.sourceOrganization, self.iris.orgs[work.institution])
+        if work.event:
+            self.add(iri, BIBO.presentedAt, self.iris.events[work.event])
+        for project in work.projects:
+            self.add(iri, FRAPO.isOutputOf, self.iris.projects[project])
+        roles = [f"{iri}/author/{rank}" for rank in range(1, len(work.authors) + 1)]
+        for rank, (ref, role) in enumerate(zip(work.authors, roles), start=1):
+            agent = self.agent(ref)
+            self.add(iri, SCHEMA.author, agent)
+            self.add(iri, PRO.isDocumentContextFor, role)
+            self.types(role, PRO.RoleInTime)
+            self.add(role, PRO.withRole, PRO.author)
+            self.add(role, PRO.isHeldBy, agent)
+            self.add(role, SG.authorRank, ox.Literal(str(rank), datatype=N(XSD.positiveInteger)))
+            if rank < len(roles):
+                self.add(role, OCO.hasNext, roles[rank])
+        for ref in work.contributors:
+            self.add(iri, SCHEMA.contributor, self.agent(ref))
+        if work.doi:
+            self.identifier(iri, "doi", DATACITE.doi, work.doi, f"https://doi.org/{work.doi}")
+        if work.hal:
+            self.identifier(iri, "hal", DATACITE["local-resource-identifier-scheme"], work.hal, f"https://hal.science/{work.hal}")
+        self.prov(iri, work.spans)
+
+    def roles(self) -> None:
+        for role in self.resolved.roles:
+            person = self.iris.persons[role.person]
+            org_slug = slug(self.resolved.organizations[role.org].name) if role.org else "nd"
+            iri = (
+                f"{self.base}role/{person.rsplit('/', 1)[-1]}-{role.kind.value}-{slug(role.role_name, 40)}"
+                f"-{org_slug[:40]}-{role.start.iso() if role.start else 'nd'}"
+            )
+            prop = SCHEMA[_ROLE_PROPERTY[role.kind]]
+            self.add(person, prop, iri)
+            self.types(iri, SCHEMA[_ROLE_CLASS[role.kind]])
+            if role.org:
+                self.add(iri, prop, self.iris.orgs[role.org])
+            self.add(iri, SCHEMA.roleName, text(role.role_name))
+            if role.start:
+                self.add(iri, SCHEMA.startDate, date_literal(role.start))
+            if role.end:
+                self.add(iri, SCHEMA.endDate, date_literal(role.end))
+            if role.description:
+                self.add(iri, SCHEMA.description, text(role.description))
+            self.prov(iri, role.spans)
+
+    def events(self) -> None:
+        for key, event in self.resolved.events.items():
+            iri = self.iris.events[key]
+            self.types(iri, SCHEMA.Event)
+            if event.hearing:
+                self.types(iri, BIBO.Hearing)
+            self.add(iri, SCHEMA.name, text(event.name))
+            if event.date:
+                self.add(iri, SCHEMA.startDate, date_literal(event.date))
+            if event.end_date:
+                self.add(iri, SCHEMA.endDate, date_literal(event.end_date))
+            if event.place:
+                self.add(iri, SCHEMA.location, text(event.place))
+            if event.description:
+                self.add(iri, SCHEMA.description, text(event.description))
+            if event.organizer_project:
+                self.add(iri, SCHEMA.organizer, self.iris.projects[event.organizer_project])
+            if event.organizer_org:
+                self.add(iri, SCHEMA.organizer, self.iris.orgs[event.organizer_org])
+            for performer in event.performers:
+                self.add(iri, SCHEMA.performer, self.iris.persons[performer])
+            if event.about:
+                self.add(iri, SCHEMA.about, self.iris.works[event.about])
+            self.prov(iri, event.spans)
+
+    def courses(self) -> None:
+        for course in self.resolved.courses:
+            provider = slug(self.resolved.organizations[course.provider].name) if course.provider else "nd"
+            iri = f"{self.base}course/{slug(course.name)}-{provider[:40]}-{course.start.year if course.start else 'nd'}"
+            self.types(iri, SCHEMA.CourseInstance)
+            self.add(iri, SCHEMA.name, text(course.name))
+            self.add(iri, SCHEMA.instructor, self.iris.persons[course.instructor])
+            if course.provider:
+                self.add(iri, SCHEMA.provider, self.iris.orgs[course.provider])
+            if course.mode:
+                self.add(iri, SCHEMA.courseMode, text(course.mode))
+            if course.workload:
+                self.add(iri, SCHEMA.courseWorkload, text(course.workload))
+            if course.audience:
+                audience = f"{iri}/audience"
+                self.add(iri, SCHEMA.audience, audience)
+                self.types(audience, SCHEMA.Audience)
+                self.add(audience, SCHEMA.audienceType, text(course.audience))
+            if course.start:
+                self.add(iri, SCHEMA.startDate, date_literal(course.start))
+            if course.end:
+                self.add(iri, SCHEMA.endDate, date_literal(course.end))
+            self.prov(iri, course.spans)
+
+    def projects(self) -> None:
+        for key, project in self.resolved.projects.items():
+            iri = self.iris.projects[key]
+            self.types(iri, FOAF.Project, SCHEMA.ResearchProject)
+            self.add(iri, SCHEMA.name, text(project.title))
+            if project.acronym:
+                self.add(iri, SCHEMA.alternateName, text(project.acronym))
+            if project.description:
+                self.add(iri, SCHEMA.description, text(project.description))
+            for funder in project.funders:
+                self.add(iri, SCHEMA.funder, self.iris.orgs[funder])
+                self.add(iri, FRAPO.isFundedBy, self.iris.orgs[funder])
+            if project.host:
+                self.add(iri, SCHEMA.parentOrganization, self.iris.orgs[project.host])
+            if project.start:
+                self.add(iri, SCHEMA.foundingDate, date_literal(project.start))
+            if project.end:
+                self.add(iri, SCHEMA.dissolutionDate, date_literal(project.end))
+            for person, role_name, span in project.members:
+                person_iri = self.iris.persons[person]
+                member = f"{iri}/member/{person_iri.rsplit('/', 1)[-1]}"
+                self.add(iri, SCHEMA.member, member)
+                self.types(member, SCHEMA.OrganizationRole)
+                self.add(member, SCHEMA.member, person_iri)
+                if role_name:
+                    self.add(member, SCHEMA.roleName, text(role_name))
+                self.prov(member, [span])
+            self.prov(iri, project.spans)
+
+
+def build_triples(resolved: Resolved, base: str) -> list[Triple]:
+    """Every triple of the graph, sorted (subject, predicate, object) for stable output."""
+    builder = _Builder(resolved, base)
+    builder.documents()
+    builder.persons()
+    builder.organizations()
+    builder.works()
+    builder.roles()
+    builder.events()
+    builder.courses()
+    builder.projects()
+    return sorted(builder.triples, key=triple_key)
+
+
+def triple_key(triple: Triple) -> tuple[str, str, str]:
+    return (triple.subject.value, triple.predicate.value, str(triple.object))
+
+
+def to_rdflib(triples: Iterable[Triple]) -> "rdflib.Graph":  # noqa: F821
+    """The same triples in an in-memory rdflib Graph (for pySHACL)."""
+    import rdflib
+
+    graph = rdflib.Graph()
+    for t in triples:
+        obj = t.object
+        if isinstance(obj, ox.Literal):
+            o: rdflib.term.Node = rdflib.Literal(
+                obj.value,
+                lang=obj.language,
+                datatype=None if obj.language or obj.datatype.value == str(XSD.string) else rdflib.URIRef(obj.datatype.value),
+            )
+        else:
+            o = rdflib.URIRef(obj.value)
+        graph.add((rdflib.URIRef(t.subject.value), rdflib.URIRef(t.predicate.value), o))
+    return graph
+
+
+def iter_subjects(triples: Iterable[Triple]) -> Iterator[str]:
+    seen: set[str] = set()
+    for t in triples:
+        if t.subject.value not in seen:
+            seen.add(t.subject.value)
+            yield t.subject.value

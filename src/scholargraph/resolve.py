@@ -1,0 +1,752 @@
+"""Resolution: the same person, organisation or work named twice becomes one entity.
+
+Rules, conservative by design:
+
+* people are one on a shared ORCID, or on equal name keys (first given name and
+  family name, folded: accents, case, honorifics, middle initials and markup
+  don't split a person); similar but unequal names are *candidates*, not merged;
+* organisations are one on equal folded names, a curated alias, or a name that
+  is another's acronym;
+* works are one on a shared DOI or HAL id, else on an equal normalised title
+  (main or translated) with a compatible year, else on a near-equal title
+  (rapidfuzz ≥ 90) with the same year and shared authors.
+
+Every merge keeps its evidence; :class:`MergeReport` is written to
+``build/merges.yaml``.  The result is independent of document order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from rapidfuzz import fuzz
+
+from .curated import Curated
+from .dates import fold
+from .names import display_person_name, initials_key, is_shouting, org_key, person_key, split_person_name
+from .records import (
+    Agent,
+    AgentKind,
+    Course,
+    Document,
+    Event,
+    Hearing,
+    PartialDate,
+    PersonFacts,
+    Project,
+    Role,
+    RoleKind,
+    Span,
+    Title,
+    Work,
+    WorkType,
+)
+
+TITLE_MERGE_SCORE = 90.0
+TITLE_CANDIDATE_SCORE = 80.0
+
+
+# ----------------------------------------------------------------- union-find
+
+
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        lo, hi = min(ra, rb), max(ra, rb)
+        self.parent[hi] = lo
+        return True
+
+
+# ------------------------------------------------------------------- entities
+
+
+@dataclass
+class PersonEntity:
+    key: str
+    name: str
+    given: str
+    family: str
+    orcid: str | None
+    names: tuple[str, ...]
+    spans: tuple[Span, ...]
+    knows_about: tuple[str, ...] = ()
+
+
+@dataclass
+class OrgEntity:
+    key: str
+    name: str
+    alternate_names: tuple[str, ...]
+    subtype: str | None
+    ror: str | None
+    spans: tuple[Span, ...]
+    funder: bool = False
+
+
+@dataclass
+class WorkEntity:
+    key: str
+    type: WorkType
+    titles: tuple[Title, ...]
+    alternate_titles: tuple[Title, ...]
+    authors: tuple[tuple[str, str], ...]  # (kind "person"|"org", entity key), in order
+    contributors: tuple[tuple[str, str], ...]
+    date: PartialDate | None
+    forthcoming: bool
+    venue: str | None
+    venue_names: tuple[str, ...]
+    event: str | None  # event key
+    publisher: str | None  # org key
+    volume: str | None
+    issue: str | None
+    page_start: str | None
+    page_end: str | None
+    doi: str | None
+    hal: str | None
+    institution: str | None  # org key
+    description: tuple[str, ...]
+    spans: tuple[Span, ...]
+    projects: tuple[str, ...] = ()
+
+
+@dataclass
+class RoleEntity:
+    kind: RoleKind
+    person: str
+    org: str | None
+    role_name: str
+    start: PartialDate | None
+    end: PartialDate | None
+    ongoing: bool
+    description: str | None
+    spans: tuple[Span, ...]
+
+
+@dataclass
+class EventEntity:
+    key: str
+    name: str
+    date: PartialDate | None
+    end_date: PartialDate | None
+    place: str | None
+    description: str | None
+    spans: tuple[Span, ...]
+    organizer_project: str | None = None
+    organizer_org: str | None = None
+    performers: tuple[str, ...] = ()
+    about: str | None = None  # work key
+    hearing: bool = False
+
+
+@dataclass
+class CourseEntity:
+    name: str
+    instructor: str
+    provider: str | None
+    mode: str | None
+    workload: str | None
+    audience: str | None
+    start: PartialDate | None
+    end: PartialDate | None
+    spans: tuple[Span, ...]
+
+
+@dataclass
+class ProjectEntity:
+    key: str
+    title: str
+    acronym: str | None
+    description: str | None
+    funders: tuple[str, ...]
+    host: str | None
+    members: tuple[tuple[str, str | None, Span], ...]
+    events: tuple[str, ...]
+    start: PartialDate | None
+    end: PartialDate | None
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Merge:
+    kind: str
+    name: str
+    variants: tuple[str, ...]
+    evidence: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str
+    names: tuple[str, str]
+    keys: tuple[str, str]
+    reason: str
+    score: float
+
+
+@dataclass
+class MergeReport:
+    merges: list[Merge] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+@dataclass
+class Resolved:
+    documents: tuple[Document, ...]
+    persons: dict[str, PersonEntity]
+    organizations: dict[str, OrgEntity]
+    works: dict[str, WorkEntity]
+    roles: list[RoleEntity]
+    events: dict[str, EventEntity]
+    courses: list[CourseEntity]
+    projects: dict[str, ProjectEntity]
+    report: MergeReport
+
+
+# -------------------------------------------------------------------- helpers
+
+
+def title_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
+
+
+def _span_key(span: Span) -> tuple[str, int, int]:
+    return (span.source, span.start, span.end)
+
+
+def _uniq(items: Iterable[Span]) -> tuple[Span, ...]:
+    return tuple(sorted(set(items), key=_span_key))
+
+
+def _walk_works(documents: Iterable[Document]) -> list[Work]:
+    works: list[Work] = []
+    seen: set[int] = set()
+
+    def add(work: Work | None) -> None:
+        if work is not None and id(work) not in seen:
+            seen.add(id(work))
+            works.append(work)
+
+    for document in documents:
+        for record in document.records:
+            if isinstance(record, Work):
+                add(record)
+            elif isinstance(record, Project):
+                for output in record.outputs:
+                    add(output)
+            elif isinstance(record, Hearing):
+                add(record.about)
+    return works
+
+
+def _agents(documents: Iterable[Document], works: list[Work]) -> list[Agent]:
+    agents: list[Agent] = []
+    for document in documents:
+        if document.owner is not None:
+            agents.append(document.owner)
+        for record in document.records:
+            if isinstance(record, Role):
+                agents.append(record.person)
+                if record.organization:
+                    agents.append(record.organization)
+            elif isinstance(record, Course):
+                agents.append(record.instructor)
+                if record.provider:
+                    agents.append(record.provider)
+            elif isinstance(record, Hearing):
+                agents.extend(record.performers)
+                if record.organizer:
+                    agents.append(record.organizer)
+            elif isinstance(record, Project):
+                agents.extend(record.funders)
+                if record.host:
+                    agents.append(record.host)
+                agents.extend(m.person for m in record.members)
+            elif isinstance(record, PersonFacts):
+                agents.append(record.person)
+    for work in works:
+        agents.extend(work.authors)
+        agents.extend(work.contributors)
+        if work.institution:
+            agents.append(work.institution)
+        if work.publisher:
+            agents.append(Agent(work.publisher, AgentKind.ORGANIZATION, work.span))
+    return agents
+
+
+def _smart_case(name: str) -> str:
+    """``INSTITUT POLYTECHNIQUE DE PARIS`` → ``Institut Polytechnique de Paris``."""
+    small = {"de", "du", "des", "la", "le", "les", "pour", "of", "the", "and", "et", "en", "for", "sur", "à", "au", "aux"}
+    words = []
+    for index, word in enumerate(name.split()):
+        lower = word.lower()
+        if index and lower in small:
+            words.append(lower)
+        elif "'" in lower or "’" in lower:
+            head, _, tail = lower.replace("’", "'").partition("'")
+            words.append((head if index else head.capitalize()) + "'" + tail.capitalize())
+        else:
+            words.append("-".join(p.capitalize() for p in lower.split("-")))
+    return " ".join(words)
+
+
+def org_subtype(name: str) -> str | None:
+    folded = fold(name)
+    if re.search(r"\b(?:universit|college|ecole|school|polytechni|sciences po|ens\b|institut (?:national )?(?:des )?sciences)", folded):
+        return "CollegeOrUniversity"
+    if re.search(r"\b(?:ministr|government|gouvernement|senat|senate|assemblee|parliament|parlement|city of|ville de|mairie|conseil national|national council|mission d.information|prefecture|region )", folded):
+        return "GovernmentOrganization"
+    if re.search(r"\b(?:union|syndicat|confederation generale du travail)\b", folded):
+        return "WorkersUnion"
+    if re.search(r"\b(?:fondation|foundation|association|ngo|ong)\b", folded):
+        return "NGO"
+    return None
+
+
+# ----------------------------------------------------------------- resolution
+
+
+class _Resolver:
+    def __init__(self, documents: list[Document], curated: Curated) -> None:
+        self.documents = sorted(documents, key=lambda d: d.path)
+        self.curated = curated
+        self.report = MergeReport()
+        self.works = _walk_works(self.documents)
+        self.agents = _agents(self.documents, self.works)
+        self.person_of: dict[str, str] = {}  # folded mention name -> person key
+        self.org_of: dict[str, str] = {}  # org_key(mention) -> org key
+
+    # ---------------------------------------------------------------- people
+    def persons(self) -> dict[str, PersonEntity]:
+        mentions = sorted(
+            (a for a in self.agents if a.kind == AgentKind.PERSON),
+            key=lambda a: (_span_key(a.span), a.name),
+        )
+        curated_alias: dict[str, CuratedPersonLike] = {}
+        for entity in self.curated.persons:
+            for name in (entity.name, *entity.aliases):
+                curated_alias[person_key(name)] = CuratedPersonLike(entity.name, entity.orcid)
+        forced: dict[str, str] = {}
+        for rule in self.curated.force:
+            if rule.kind == "person":
+                target = person_key(rule.names[0])
+                for name in rule.names[1:]:
+                    forced[person_key(name)] = target
+        forbidden = {frozenset(person_key(n) for n in rule.names) for rule in self.curated.forbid if rule.kind == "person"}
+
+        groups: dict[str, list[Agent]] = defaultdict(list)
+        orcid_by_key: dict[str, set[str]] = defaultdict(set)
+        for agent in mentions:
+            key = person_key(agent.name)
+            if key in curated_alias:
+                key = person_key(curated_alias[key].name)
+            key = forced.get(key, key)
+            orcid = agent.orcid or (curated_alias[person_key(agent.name)].orcid if person_key(agent.name) in curated_alias else None)
+            if orcid:
+                orcid_by_key[key].add(orcid)
+            groups[key].append(agent)
+        # an ORCID shared by two name keys joins them
+        keys_by_orcid: dict[str, list[str]] = defaultdict(list)
+        for key, orcids in orcid_by_key.items():
+            for orcid in orcids:
+                keys_by_orcid[orcid].append(key)
+        for orcid, keys in sorted(keys_by_orcid.items()):
+            keys = sorted(set(keys))
+            for other in keys[1:]:
+                if frozenset((keys[0], other)) in forbidden:
+                    continue
+                groups[keys[0]].extend(groups.pop(other, []))
+                self.report.merges.append(Merge("person", keys[0], (keys[0], other), (f"shared ORCID {orcid}",), ()))
+        persons: dict[str, PersonEntity] = {}
+        for key in sorted(groups):
+            agents = groups[key]
+            names = sorted({display_person_name(a.name) for a in agents})
+            curated_name = curated_alias.get(key)
+            name = curated_name.name if curated_name else sorted(
+                names, key=lambda n: (-len(n.split()), is_shouting(n), -sum(1 for a in agents if display_person_name(a.name) == n), n)
+            )[0]
+            given, family = split_person_name(name)
+            orcids = sorted(orcid_by_key.get(key, set()))
+            persons[key] = PersonEntity(key, name, given, family, orcids[0] if orcids else None, tuple(names), _uniq(a.span for a in agents))
+            for agent in agents:
+                self.person_of[person_key(agent.name)] = key
+            raw_variants = sorted({a.name for a in agents})
+            if len(raw_variants) > 1:
+                self.report.merges.append(
+                    Merge("person", name, tuple(raw_variants), (f"equal name key '{key}'",), tuple(sorted({a.span.source for a in agents})))
+                )
+        # candidates: same family name and initial, or near-equal names
+        keys = sorted(persons)
+        by_initials: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            by_initials[initials_key(persons[key].name)].append(key)
+        for ikey, members in sorted(by_initials.items()):
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    self.report.candidates.append(
+                        Candidate("person", (persons[a].name, persons[b].name), (a, b), f"same family name and initial ('{ikey}')", 100.0)
+                    )
+        by_family: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            by_family[title_key(persons[key].family)[:4]].append(key)
+        seen = {(c.keys[0], c.keys[1]) for c in self.report.candidates}
+        for members in by_family.values():
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    if (a, b) in seen:
+                        continue
+                    score = fuzz.ratio(a, b)
+                    if score >= 90:
+                        self.report.candidates.append(Candidate("person", (persons[a].name, persons[b].name), (a, b), "similar names", round(score, 1)))
+        for record_doc in self.documents:
+            for record in record_doc.records:
+                if isinstance(record, PersonFacts):
+                    key = self.person_of[person_key(record.person.name)]
+                    persons[key].knows_about = tuple(dict.fromkeys((*persons[key].knows_about, *record.knows_about)))
+        return persons
+
+    def person(self, agent: Agent) -> str:
+        return self.person_of[person_key(agent.name)]
+
+    # --------------------------------------------------------- organisations
+    def organizations(self) -> dict[str, OrgEntity]:
+        mentions = sorted(
+            (a for a in self.agents if a.kind == AgentKind.ORGANIZATION),
+            key=lambda a: (_span_key(a.span), a.name),
+        )
+        canonical: dict[str, str] = {}
+        curated_by_key: dict[str, object] = {}
+        for entity in self.curated.organizations:
+            for name in (entity.name, *entity.aliases):
+                canonical[org_key(name)] = org_key(entity.name)
+            curated_by_key[org_key(entity.name)] = entity
+        acronyms: dict[str, str] = {}
+        for agent in mentions:
+            if agent.acronym:
+                acronyms[org_key(agent.acronym)] = canonical.get(org_key(agent.name), org_key(agent.name))
+        groups: dict[str, list[Agent]] = defaultdict(list)
+        evidence: dict[str, set[str]] = defaultdict(set)
+        for agent in mentions:
+            raw = org_key(agent.name)
+            if raw in canonical:
+                key = canonical[raw]
+                if raw != key:
+                    evidence[key].add(f"curated alias '{agent.name}'")
+            elif raw in acronyms and acronyms[raw] != raw:
+                key = acronyms[raw]
+                evidence[key].add(f"acronym '{agent.name}'")
+            else:
+                key = raw
+            groups[key].append(agent)
+        orgs: dict[str, OrgEntity] = {}
+        for key in sorted(groups):
+            agents = groups[key]
+            entity = curated_by_key.get(key)
+            names = sorted({a.name for a in agents})
+            if entity is not None:
+                name = entity.name  # type: ignore[attr-defined]
+            else:
+                best = sorted(names, key=lambda n: (is_shouting(n), len(n) <= 6 and n.isupper(), -len(n), n))[0]
+                name = _smart_case(best) if is_shouting(best) and len(best.split()) > 1 else best
+            alternates = {n for n in names if n != name}
+            alternates.update(a.acronym for a in agents if a.acronym)
+            if entity is not None:
+                alternates.update(entity.aliases)  # type: ignore[attr-defined]
+            subtype = (entity.type if entity is not None else None) or next((a.org_type for a in agents if a.org_type), None) or org_subtype(name)  # type: ignore[attr-defined]
+            ror = (entity.ror if entity is not None else None) or next((a.ror for a in agents if a.ror), None)  # type: ignore[attr-defined]
+            orgs[key] = OrgEntity(key, name, tuple(sorted(alternates - {name})), subtype, ror, _uniq(a.span for a in agents))
+            for agent in agents:
+                self.org_of[org_key(agent.name)] = key
+            variants = sorted({a.name for a in agents})
+            if len(variants) > 1:
+                self.report.merges.append(
+                    Merge("organization", name, tuple(variants), tuple(sorted(evidence[key])) or (f"equal folded name '{key}'",), tuple(sorted({a.span.source for a in agents})))
+                )
+        return orgs
+
+    def org(self, agent: Agent | str) -> str:
+        name = agent.name if isinstance(agent, Agent) else agent
+        return self.org_of[org_key(name)]
+
+    def agent_ref(self, agent: Agent) -> tuple[str, str]:
+        if agent.kind == AgentKind.PERSON:
+            return ("person", self.person(agent))
+        return ("org", self.org(agent))
+
+    # ----------------------------------------------------------------- works
+    def works_(self) -> dict[str, WorkEntity]:
+        works = sorted(self.works, key=lambda w: (_span_key(w.span), w.title))
+        union = _Union()
+        evidence: dict[int, list[str]] = defaultdict(list)
+        index_of = {id(w): i for i, w in enumerate(works)}
+
+        def join(a: int, b: int, why: str) -> None:
+            if union.union(a, b):
+                evidence[a].append(why)
+
+        by_doi: dict[str, int] = {}
+        by_hal: dict[str, int] = {}
+        for i, work in enumerate(works):
+            if work.doi:
+                if work.doi in by_doi:
+                    join(by_doi[work.doi], i, f"same DOI {work.doi}")
+                by_doi.setdefault(work.doi, i)
+            if work.hal:
+                if work.hal in by_hal:
+                    join(by_hal[work.hal], i, f"same HAL id {work.hal}")
+                by_hal.setdefault(work.hal, i)
+
+        def compatible(a: Work, b: Work) -> bool:
+            strict = {WorkType.PRESENTATION, WorkType.DOCTORAL_THESIS, WorkType.MASTERS_THESIS}
+            if (a.type in strict or b.type in strict) and a.type != b.type:
+                return False
+            if a.doi and b.doi and a.doi != b.doi:
+                return False
+            if a.hal and b.hal and a.hal != b.hal:
+                return False
+            if a.date and b.date and a.date.year != b.date.year:
+                return False
+            return True
+
+        by_title: dict[str, list[int]] = defaultdict(list)
+        for i, work in enumerate(works):
+            for title in work.titles:
+                by_title[title_key(title.text)].append(i)
+        for tkey, members in sorted(by_title.items()):
+            for other in members[1:]:
+                if compatible(works[members[0]], works[other]):
+                    join(members[0], other, f"same title '{tkey[:60]}'")
+
+        def author_keys(work: Work) -> set[str]:
+            return {person_key(a.name) for a in work.authors if a.kind == AgentKind.PERSON}
+
+        by_year: dict[int | None, list[int]] = defaultdict(list)
+        for i, work in enumerate(works):
+            by_year[work.date.year if work.date else None].append(i)
+        for year, members in sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+            pool = members + (by_year.get(None, []) if year is not None else [])
+            for x, i in enumerate(members):
+                for j in pool[x + 1 :] if year is None else pool:
+                    if j <= i or union.find(i) == union.find(j) or not compatible(works[i], works[j]):
+                        continue
+                    score = max(
+                        fuzz.ratio(title_key(s.text), title_key(t.text)) for s in works[i].titles for t in works[j].titles
+                    )
+                    if score < TITLE_CANDIDATE_SCORE:
+                        continue
+                    shared = author_keys(works[i]) & author_keys(works[j])
+                    smaller = min(len(author_keys(works[i])), len(author_keys(works[j]))) or 1
+                    if score >= TITLE_MERGE_SCORE and year is not None and len(shared) / smaller >= 0.5:
+                        join(i, j, f"near-equal title (score {score:.0f}), same year {year}, {len(shared)} shared authors")
+                    else:
+                        self.report.candidates.append(
+                            Candidate("work", (works[i].title, works[j].title), (str(i), str(j)), f"similar titles, {len(shared)} shared authors", round(score, 1))
+                        )
+        clusters: dict[int, list[Work]] = defaultdict(list)
+        for i, work in enumerate(works):
+            clusters[union.find(i)].append(work)
+        entities: dict[str, WorkEntity] = {}
+        self.work_of: dict[int, str] = {}
+        for root in sorted(clusters):
+            members = clusters[root]
+            entity = self._merge_work(members)
+            key = entity.key
+            if key in entities:  # two clusters that mint the same key: keep them apart
+                key = f"{key}#{root}"
+                entity.key = key
+            entities[key] = entity
+            for work in members:
+                self.work_of[id(work)] = key
+            if len(members) > 1:
+                why = tuple(sorted({e for i, w in enumerate(works) if union.find(i) == root for e in evidence.get(i, [])}))
+                self.report.merges.append(
+                    Merge("work", entity.titles[0].text if entity.titles else key, tuple(sorted({w.title for w in members})), why, tuple(sorted({w.span.source for w in members})))
+                )
+        return entities
+
+    def _merge_work(self, members: list[Work]) -> WorkEntity:
+        ordered = sorted(members, key=lambda w: (_span_key(w.span)))
+        types = Counter(w.type for w in ordered if w.type != WorkType.OTHER)
+        wtype = sorted(types.items(), key=lambda kv: (-kv[1], kv[0].value))[0][0] if types else WorkType.OTHER
+        titles_by_lang: dict[str | None, list[Title]] = defaultdict(list)
+        for work in ordered:
+            for title in work.titles:
+                titles_by_lang[title.lang].append(title)
+        chosen: list[Title] = []
+        alternates: list[Title] = []
+        for lang in sorted(titles_by_lang, key=lambda lang: lang or ""):
+            options = sorted(titles_by_lang[lang], key=lambda t: (t.translated, -len(t.text), t.text))
+            chosen.append(Title(options[0].text, lang))
+            alternates.extend(Title(t.text, lang) for t in options[1:] if t.text != options[0].text)
+        main_lang = ordered[0].titles[0].lang if ordered[0].titles else None
+        chosen.sort(key=lambda t: (t.lang != main_lang, t.lang or ""))
+        dates = [w.date for w in ordered if w.date]
+        date = None
+        if dates:
+            years = Counter(d.year for d in dates)
+            year = sorted(years.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+            date = sorted((d for d in dates if d.year == year), key=lambda d: (-len(d.iso()), d.iso()))[0]
+        forthcoming = date is None and any(w.forthcoming for w in ordered)
+        author_lists = sorted((w.authors for w in ordered if w.authors), key=lambda a: -len(a))
+        authors: list[tuple[str, str]] = []
+        for agent in author_lists[0] if author_lists else ():
+            ref = self.agent_ref(agent)
+            if ref not in authors:
+                authors.append(ref)
+        contributors = []
+        for work in ordered:
+            for agent in work.contributors:
+                ref = self.agent_ref(agent)
+                if ref not in contributors and ref not in authors:
+                    contributors.append(ref)
+        venues = sorted({w.venue for w in ordered if w.venue}, key=lambda v: (-len(v), v))
+        doi = sorted({w.doi for w in ordered if w.doi})
+        hal = sorted({w.hal for w in ordered if w.hal})
+
+        def first(attr: str) -> str | None:
+            return next((getattr(w, attr) for w in ordered if getattr(w, attr)), None)
+
+        publisher = first("publisher")
+        institution = next((w.institution for w in ordered if w.institution), None)
+        event = next((w.presented_at for w in ordered if w.presented_at), None)
+        event_key = self._event(event) if event else None
+        description = tuple(dict.fromkeys(d for w in ordered for d in w.description))
+        year = date.year if date else None
+        if doi:
+            key = f"doi:{doi[0]}"
+        elif hal:
+            key = f"hal:{hal[0]}"
+        else:
+            key = f"title:{title_key(chosen[0].text) if chosen else ''}|{year or 'nd'}|{wtype.value}"
+        return WorkEntity(
+            key=key,
+            type=wtype,
+            titles=tuple(chosen),
+            alternate_titles=tuple(alternates),
+            authors=tuple(authors),
+            contributors=tuple(contributors),
+            date=date,
+            forthcoming=forthcoming,
+            venue=venues[0] if venues else None,
+            venue_names=tuple(venues[1:]),
+            event=event_key,
+            publisher=self.org(publisher) if publisher else None,
+            volume=first("volume"),
+            issue=first("issue"),
+            page_start=first("page_start"),
+            page_end=first("page_end"),
+            doi=doi[0] if doi else None,
+            hal=hal[0] if hal else None,
+            institution=self.org(institution) if institution else None,
+            description=description,
+            spans=_uniq(w.span for w in ordered),
+        )
+
+    # ---------------------------------------------------------------- events
+    def _event(self, event: Event) -> str:
+        key = f"{title_key(event.name)}|{event.date.year if event.date else 'nd'}"
+        existing = self.events.get(key)
+        if existing is None:
+            self.events[key] = EventEntity(key, event.name, event.date, event.end_date, event.place, event.description, (event.span,))
+        else:
+            existing.spans = _uniq((*existing.spans, event.span))
+            existing.place = existing.place or event.place
+            if event.date and (existing.date is None or len(event.date.iso()) > len(existing.date.iso())):
+                existing.date = event.date
+        return key
+
+    def run(self) -> Resolved:
+        self.events: dict[str, EventEntity] = {}
+        persons = self.persons()
+        orgs = self.organizations()
+        works = self.works_()
+        roles: dict[tuple, RoleEntity] = {}
+        courses: dict[tuple, CourseEntity] = {}
+        projects: dict[str, ProjectEntity] = {}
+        for document in self.documents:
+            for record in document.records:
+                if isinstance(record, Role):
+                    org = self.org(record.organization) if record.organization else None
+                    rkey = (record.kind.value, self.person(record.person), org, fold(record.role_name), record.start.iso() if record.start else "")
+                    if rkey in roles:
+                        roles[rkey].spans = _uniq((*roles[rkey].spans, record.span))
+                    else:
+                        roles[rkey] = RoleEntity(record.kind, self.person(record.person), org, record.role_name, record.start, record.end, record.ongoing, record.description, (record.span,))
+                elif isinstance(record, Course):
+                    provider = self.org(record.provider) if record.provider else None
+                    ckey = (fold(record.name), self.person(record.instructor), provider, record.start.iso() if record.start else "")
+                    if ckey in courses:
+                        courses[ckey].spans = _uniq((*courses[ckey].spans, record.span))
+                    else:
+                        courses[ckey] = CourseEntity(record.name, self.person(record.instructor), provider, record.mode, record.workload, record.audience, record.start, record.end, (record.span,))
+                elif isinstance(record, Hearing):
+                    hkey = self._event(Event(record.name, record.span, date=record.date))
+                    entity = self.events[hkey]
+                    entity.hearing = True
+                    entity.performers = tuple(dict.fromkeys((*entity.performers, *(self.person(p) for p in record.performers))))
+                    entity.organizer_org = self.org(record.organizer) if record.organizer else entity.organizer_org
+                    entity.about = self.work_of[id(record.about)] if record.about is not None else entity.about
+                elif isinstance(record, Project):
+                    pkey = title_key(record.acronym or record.title)
+                    funders = tuple(dict.fromkeys(self.org(f) for f in record.funders))
+                    for funder in funders:
+                        orgs[funder].funder = True
+                    members = tuple((self.person(m.person), m.role_name, m.span) for m in record.members)
+                    event_keys = []
+                    for event in record.events:
+                        ekey = self._event(event)
+                        self.events[ekey].organizer_project = pkey
+                        event_keys.append(ekey)
+                    for output in record.outputs:
+                        wkey = self.work_of[id(output)]
+                        works[wkey].projects = tuple(sorted({*works[wkey].projects, pkey}))
+                    spans = _uniq((record.span, *record.spans))
+                    if pkey in projects:
+                        old = projects[pkey]
+                        old.funders = tuple(dict.fromkeys((*old.funders, *funders)))
+                        old.members = (*old.members, *members)
+                        old.events = tuple(dict.fromkeys((*old.events, *event_keys)))
+                        old.spans = _uniq((*old.spans, *spans))
+                    else:
+                        projects[pkey] = ProjectEntity(
+                            pkey, record.title, record.acronym, record.description, funders,
+                            self.org(record.host) if record.host else None, members, tuple(event_keys),
+                            record.start, record.end, spans,
+                        )
+        self.report.merges.sort(key=lambda m: (m.kind, m.name))
+        self.report.candidates.sort(key=lambda c: (c.kind, c.names))
+        return Resolved(
+            tuple(self.documents), persons, orgs, works,
+            sorted(roles.values(), key=lambda r: (r.person, r.kind.value, r.start.iso() if r.start else "", r.role_name, r.org or "")),
+            self.events,
+            sorted(courses.values(), key=lambda c: (c.instructor, c.start.iso() if c.start else "", fold(c.name), c.provider or "")),
+            projects, self.report,
+        )
+
+
+@dataclass(frozen=True)
+class CuratedPersonLike:
+    name: str
+    orcid: str | None
+
+
+def resolve(documents: list[Document], curated: Curated | None = None) -> Resolved:
+    """Merge what the documents say into entities, with a report of every merge."""
+    return _Resolver(documents, curated or Curated()).run()
