@@ -155,7 +155,7 @@ def load_yaml(text: str, source: str) -> Loc | None:
         node = yaml.compose(strip_bom(text), Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
+        line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark is not None else None
         problem = error.problem or error.context or "malformed YAML"
         raise DocumentError(source, line, f"invalid YAML: {problem}; fix the syntax at this line") from None
     except yaml.YAMLError as error:  # a reader error: control characters and the like

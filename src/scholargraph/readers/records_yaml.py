@@ -78,15 +78,18 @@ def read(text: str, source: str) -> Document:
     builder = DocumentBuilder(text, source, KIND, markup=yaml_markup)
     converter = _Converter(source)
     records_loc = tree.get("records")
-    for item in records_loc.entries() if records_loc is not None else []:
+    for index, item in enumerate(records_loc.entries() if records_loc is not None else []):
+        converter.path = ["records", index]
         record_type = RECORD_TYPES[str(item.get("record").value)]  # type: ignore[union-attr]
         builder.records.append(converter.convert(record_type, item))
         builder.interpreted.update(range(item.first, item.end + 1))
     if (owner := tree.get("owner")) is not None and owner.value is not None:
+        converter.path = ["owner"]
         builder.owner = converter.convert(Agent, owner)
         builder.interpreted.update(range(owner.first, owner.end + 1))
     unmapped = tree.get("unmapped")
-    for item in unmapped.entries() if unmapped is not None else []:
+    for index, item in enumerate(unmapped.entries() if unmapped is not None else []):
+        converter.path = ["unmapped", index]
         builder.unmapped.append(converter.convert(Unmapped, item))
         builder.interpreted.update(range(item.first, item.end + 1))
     for key in _DOCUMENT_KEYS:
@@ -115,6 +118,13 @@ def validate(tree: Loc, source: str) -> None:
             message = f"unknown field {extra[0]!r}; allowed: {', '.join(sorted(allowed - {'record'}))}"
     elif error.validator == "required":
         line = node.start
+    elif error.validator == "pattern" and isinstance(error.instance, str):
+        what = "a span: write path:line or path:first-last" if ":" in error.validator_value else (
+            "a date: write 2020, 2020-09 or 2020-09-29"
+        )
+        message = f"{error.instance!r} is not {what}"
+    elif not path and error.validator == "type":
+        message = "the file must be a mapping with a 'records:' list"
     elif node.key_line is not None:
         line = node.key_line if node.is_map or node.is_list else node.start
     if len(message) > 200:
@@ -134,6 +144,7 @@ class _Converter:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.path: list[str | int] = []
 
     def convert(self, tp: Any, loc: Loc) -> Any:
         origin = typing.get_origin(tp)
@@ -143,7 +154,12 @@ class _Converter:
                 return None
             return self.convert(args[0], loc)
         if origin is tuple:
-            return tuple(self.convert(typing.get_args(tp)[0], item) for item in loc.entries())
+            out = []
+            for index, item in enumerate(loc.entries()):
+                self.path.append(index)
+                out.append(self.convert(typing.get_args(tp)[0], item))
+                self.path.pop()
+            return tuple(out)
         if tp is Span:
             return self.span(loc)
         if tp is PartialDate:
@@ -167,7 +183,9 @@ class _Converter:
                 if f.name == "span":
                     kwargs["span"] = Span(self.source, loc.first, loc.end)
                 continue
+            self.path.append(f.name)
             kwargs[f.name] = self.convert(hints[f.name], value)
+            self.path.pop()
         return cls(**kwargs)
 
     def span(self, loc: Loc) -> Span:
@@ -184,7 +202,7 @@ class _Converter:
         try:
             date = _fields.iso_date(loc.value)
         except InvalidDate as error:
-            raise DocumentError(self.source, loc.start, f"{error}; {_HELP}") from None
+            raise DocumentError(self.source, loc.start, f"{_where(self.path)}{error}; {_HELP}") from None
         if date is None:  # the schema's pattern makes this unreachable
             raise DocumentError(self.source, loc.start, f"{loc.value!r} is not a date (2020, 2020-09 or 2020-09-29)")
         return date
