@@ -115,5 +115,63 @@ def extract(file: Path, kind: str | None) -> None:
     click.echo(yaml.safe_dump(to_data(document), allow_unicode=True, sort_keys=False, width=100), nl=False)
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--shapes", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Your own SHACL shapes instead of the project's.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--report-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the SHACL report graph as Turtle.")
+@click.option("--source-root", default="", help="Prefix for document paths in messages (e.g. data/).")
+@friendly_errors
+def validate(file: Path, shapes: Path | None, fmt: str, report_out: Path | None, source_root: str) -> None:
+    """Validate a Turtle, N-Triples or TriG FILE with the project's shapes."""
+    from .validate import run_validate_command
+
+    sys.exit(run_validate_command(file, shapes, fmt, report_out, source_root=source_root))
+
+
+@main.command("queries")
+@friendly_errors
+def queries_list() -> None:
+    """List the canned queries with their descriptions and parameters."""
+    from .queries import run_queries_list_command
+
+    sys.exit(run_queries_list_command())
+
+
+@main.command()
+@click.argument("name")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A query parameter (repeatable).")
+@click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Build directory whose embedded store is queried.")
+@click.option("--endpoint", default=None, help="Run on this SPARQL endpoint instead of the build.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+@friendly_errors
+def query(name: str, params: tuple[str, ...], build_dir: Path, endpoint: str | None, fmt: str) -> None:
+    """Run the canned query NAME (see 'scholargraph queries')."""
+    from .queries import run_query_command
+
+    sys.exit(run_query_command(name, list(params), build_dir, endpoint, fmt))
+
+
+@main.command()
+@click.option("--endpoint", required=True, help="SPARQL endpoint (Graph Store or Update) to load into.")
+@click.option("--graph", "graph_iri", default=None, help="Named graph IRI (default: BASE_IRI + 'graph').")
+@click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True)
+@click.option("--delta", is_flag=True, help="Send only the difference from what the store holds.")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent, send nothing.")
+@friendly_errors
+def publish(endpoint: str, graph_iri: str | None, build_dir: Path, delta: bool, dry_run: bool) -> None:
+    """Load build/graph.ttl into a named graph of a SPARQL store, atomically.
+
+    Credentials come from SCHOLARGRAPH_USER / SCHOLARGRAPH_PASSWORD or ~/.netrc.
+    """
+    from .publish import run_publish_command
+
+    sys.exit(run_publish_command(build_dir, endpoint, graph_iri, delta, dry_run))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
