@@ -1,5 +1,45 @@
-"""scholargraph: CVs and project pages into a validated scholarly knowledge graph."""
+"""scholargraph: CVs and project pages into a validated scholarly knowledge graph.
+
+>>> import scholargraph
+>>> result = scholargraph.build(scholargraph.Settings())   # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+from .build import BuildResult, build, make_graph
+from .config import Settings, load_settings
+from .curated import load_curated
+from .errors import (
+    ConfigError,
+    CuratedDataError,
+    DocumentError,
+    PublishError,
+    QueryError,
+    ScholargraphError,
+    ValidationFailed,
+)
+from .readers import read_document
+from .records import Document, to_data
+from .resolve import resolve
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "BuildResult",
+    "ConfigError",
+    "CuratedDataError",
+    "Document",
+    "DocumentError",
+    "PublishError",
+    "QueryError",
+    "ScholargraphError",
+    "Settings",
+    "ValidationFailed",
+    "build",
+    "load_curated",
+    "load_settings",
+    "make_graph",
+    "read_document",
+    "resolve",
+    "to_data",
+]

@@ -82,7 +82,10 @@ def read_documents(paths: list[Path], data_dir: Path, progress: Progress | None 
     documents = []
     for index, path in enumerate(paths, start=1):
         source = path.relative_to(data_dir).as_posix()
-        documents.append(read_document(path, source))
+        try:
+            documents.append(read_document(path, source))
+        except DocumentError as exc:  # name the file as the user knows it
+            raise DocumentError(path, exc.line, exc.message) from None
         if progress is not None:
             progress(source, index, len(paths))
     return documents

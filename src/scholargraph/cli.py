@@ -35,11 +35,11 @@ def friendly_errors(func: F) -> F:
         except ValidationFailed as exc:
             report = exc.report
             if report is not None and hasattr(report, "format_text"):
-                err.print(report.format_text(), markup=False)
-            err.print(f"error: {exc}", markup=False)
+                click.echo(report.format_text(), err=True)
+            click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         except ScholargraphError as exc:
-            err.print(f"error: {exc}", markup=False)
+            click.echo(f"error: {exc}", err=True)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
@@ -94,7 +94,7 @@ def _print_summary(result: Any) -> None:
     if result.unmapped:
         out.print(f"Entries not mapped ({len(result.unmapped)}), also in {result.out_dir / 'report.yaml'}:")
         for item in result.unmapped:
-            out.print(f"  {item.span}: {item.text[:70]!r}: {item.reason}", markup=False)
+            out.print(f"  {item.span}: {item.text[:70]!r}: {item.reason}", markup=False, soft_wrap=True)
     validation = result.validation
     if validation is not None and hasattr(validation, "counts"):
         counts = validation.counts()

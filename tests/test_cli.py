@@ -1,0 +1,59 @@
+"""The command line: build, extract and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from scholargraph.cli import main
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_build_prints_summary_and_writes_graph(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(DATA), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "cv-clement-le-ludec.md" in result.output and "project-opla.txt" in result.output
+    assert "persons" in result.output
+    assert "project-opla.txt:18: 'Europe (France)'" in result.output
+    assert (tmp_path / "graph.ttl").stat().st_size > 0
+    merges = yaml.safe_load((tmp_path / "merges.yaml").read_text(encoding="utf-8"))
+    person_merges = [m for m in merges["merges"] if m["kind"] == "person"]
+    assert person_merges == [{
+        "kind": "person", "name": "Antonio A. Casilli", "variants": ["Antonio A. Casilli", "Antonio Casilli"],
+        "evidence": ["equal name key 'antonio casilli'"], "sources": ["cv-clement-le-ludec.md", "project-opla.txt"],
+    }]
+
+
+def test_extract_prints_records_as_yaml() -> None:
+    result = CliRunner().invoke(main, ["extract", str(DATA / "project-opla.txt")])
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(result.output)
+    assert data["kind"] == "project-page"
+    project = data["records"][0]
+    assert project["record"] == "Project"
+    assert project["title"] == "Organizing Platform Labor"
+    assert project["acronym"] == "OPLa"
+    assert len(project["outputs"]) == 7
+
+
+def test_bad_date_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cv.md").write_text("# Jane Doe\n\n## Experience\n\n- 2020–2019 — Lecturer, University of Nowhere\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(data), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: {data / 'cv.md'}:5: '2020–2019' ends before it starts; correct the date"
+    ]
+
+
+def test_not_utf8_is_reported(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cv.md").write_bytes("# Jos\xe9\n".encode("latin-1"))
+    result = CliRunner().invoke(main, ["build", str(data), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [f"error: {data / 'cv.md'}:1: not UTF-8 text; re-save the file as UTF-8"]
