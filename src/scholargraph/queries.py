@@ -69,6 +69,8 @@ __all__ = [
     "run_query_command",
     "sparql_iri",
     "sparql_literal",
+    "strip_comments",
+    "table_from_json",
 ]
 
 PARAMS_MARKER = "#@params"
@@ -276,11 +278,15 @@ class EndpointBackend:
     def select(self, query: str) -> ResultTable:
         from urllib.error import URLError
 
-        from SPARQLWrapper import JSON, POST, SPARQLWrapper
+        from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         client = SPARQLWrapper(self.url)
-        client.setQuery(query)
+        client.setQuery(strip_comments(query))
+        # SPARQLWrapper guesses the query form from the first keyword it sees, and
+        # its comment remover skips every other comment line: "drops" in a comment
+        # made it send a SELECT as an update. The canned queries are all SELECTs.
+        client.queryType = SELECT
         client.setMethod(POST)
         client.setReturnFormat(JSON)
         client.setTimeout(self.timeout)
@@ -296,6 +302,15 @@ class EndpointBackend:
         if not isinstance(data, dict) or "results" not in data:
             raise QueryError(f"{self.url} did not answer with SPARQL results JSON")
         return table_from_json(data)
+
+
+def strip_comments(query: str) -> str:
+    """The query without its whole-line comments (``#+`` header, notes, markers).
+
+    Only lines that start with ``#`` are dropped; a ``#`` inside an IRI or a
+    string stays (bound literals never span lines: newlines are escaped).
+    """
+    return "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#")) + "\n"
 
 
 def _first_line(text: str) -> str:
