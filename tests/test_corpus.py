@@ -47,12 +47,8 @@ KNOWN_GAPS: set[tuple[str, str]] = {
     ("cv-tomas-rivera.md", "works"),
     ("cv-tomas-rivera.md", "courses"),
     ("cv-tomas-rivera.md", "unmapped_lines"),
-    ("project-algowork.txt", "persons"),
     ("project-algowork.txt", "works"),
-    ("project-algowork.txt", "project"),
     ("project-algowork.txt", "unmapped_lines"),
-    ("projet-moderaf.md", "project"),
-    ("projet-moderaf.md", "unmapped_lines"),
 }
 
 

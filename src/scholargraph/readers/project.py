@@ -126,7 +126,7 @@ def _is_reference(text: str) -> bool:
 def _org(name: str, span: Span) -> Agent:
     name = display_org_name(name)
     org_type = None
-    if m := re.match(r"^(?:the\s+)?(?P<kind>union|trade union|syndicat|foundation|fondation|agency|agence)\s+(?P<name>[A-ZÀ-Ý].+)$", name, re.I):
+    if m := re.match(r"^(?:the\s+)?(?P<kind>union|trade union|syndicat|foundation|fondation|agency|agence)\s+(?P<name>(?-i:[A-ZÀ-Ý]).+)$", name, re.I):
         if m["kind"].lower() in ("union", "trade union", "syndicat"):
             org_type = "WorkersUnion"
         name = m["name"]
@@ -142,6 +142,48 @@ def _split_list(text: str) -> list[str]:
     parts = re.split(r"\s*(?:,|;|\band\b|\bet\b|&(?=\s))\s*", text)
     parts = [re.sub(r"^(?:by|par)\s+", "", p.strip(" .")) for p in parts]
     return [p for p in parts if p]
+
+
+_ROLE_DASH = re.compile(r"^(?P<name>.+?)\s+(?:[—–]|-{1,2})\s+(?P<role>.+)$")
+_AFFILIATION = re.compile(r"^(?P<name>.+?)\s*\((?P<aff>[^()]+)\)\s*$")
+
+
+def _member(entry: str, span: Span) -> Membership | None:
+    """A team line: ``Name``, ``Name, Role``, ``Name (Affiliation) — role``; None if not a person."""
+    name, role = entry.strip(), None
+    if m := _ROLE_DASH.match(name):
+        name, role = m["name"], tidy(m["role"])
+    elif "," in name:
+        head, _, tail = name.partition(",")
+        # "Surname, Given" has a one-word head; "Given Surname, Role" does not.
+        if len(head.split()) >= 2 and looks_like_person(head) and tail.strip():
+            name, role = head, tidy(tail)
+    if m := _AFFILIATION.match(name):
+        if looks_like_person(m["name"]):
+            name = m["name"]
+    if not looks_like_person(name):
+        if role is None and (m := _ROLE_SUFFIX.match(entry)) and looks_like_person(m["name"]):
+            name, role = m["name"], tidy(m["role"])
+        else:
+            return None
+    return Membership(Agent(display_person_name(name), AgentKind.PERSON, span), span, role or None)
+
+
+def _funder_names(line: str) -> list[str]:
+    """The funders named on one line: ``A, B and C``; ``Name (ACR), qualifier`` keeps the name only."""
+    line = re.sub(r",?\s+as well as(?:\s+by)?\s+", ", ", line)
+    out: list[str] = []
+    for index, part in enumerate(re.split(r"\s*[,;]\s*", line)):
+        part = re.sub(r"^(?:by|par)\s+", "", part.strip(" ."))
+        if not part:
+            continue
+        if index and out and not part[:1].isupper():
+            continue  # a qualifier of the previous funder: "appel à projets générique 2020"
+        if re.search(r"\s(?:and|et|&)\s", part) and looks_like_org(part) and not all(looks_like_org(p) for p in _split_list(part)):
+            out.append(part)  # "Economic and Social Research Council": one name
+        else:
+            out.extend(_split_list(part))
+    return out
 
 
 def _acronym_of(title: str, text: str) -> str | None:
@@ -259,10 +301,10 @@ def _value(page: _Page, label: str, text: str, span: Span, block: _Block | None 
         return True
     if label == "funders":
         names = [_item_text(line) for line in (block.lines if block else [text])]
-        values = [n for line in names for n in _split_list(plain(line))]
+        values = [n for line in names for n in _funder_names(plain(line))]
         if not values or not all(looks_like_org(v) or (v[:1].isupper() and len(v.split()) <= 6 and not re.search(r"[()]", v)) for v in values):
             return False
-        if any(re.search(r"\(|\)", v) for v in values):
+        if any(re.search(r"\(|\)", v) and not _TITLE_ACRONYM.match(v) for v in values):
             return False
         page.funders.extend(_org(v, span) for v in values)
         return True
@@ -273,14 +315,10 @@ def _value(page: _Page, label: str, text: str, span: Span, block: _Block | None 
         entries = [_item_text(line) for line in (block.lines if block else [text])]
         found = []
         for entry in entries:
-            entry = plain(entry)
-            role = None
-            name = entry
-            if not looks_like_person(name) and (m := _ROLE_SUFFIX.match(entry)) and looks_like_person(m["name"]):
-                name, role = m["name"], tidy(m["role"])
-            if not looks_like_person(name):
+            member = _member(plain(entry), span)
+            if member is None:
                 return False
-            found.append(Membership(Agent(display_person_name(name), AgentKind.PERSON, span), span, role))
+            found.append(member)
         page.members.extend(found)
         return True
     if label == "events":
