@@ -1,0 +1,757 @@
+"""Load a built graph into a named graph of a SPARQL 1.1 store, safely.
+
+This is the only module that writes to a SPARQL endpoint.  What it guarantees:
+
+* **Readers never see a half-written graph.**  A reload is staged in a
+  temporary graph (``urn:scholargraph:staging:…``), checked, and then swapped
+  in with one ``MOVE <staging> TO <graph>`` request, which the store runs as
+  one transaction.  A first load into an empty graph on Oxigraph is one bulk
+  Graph Store request, which Oxigraph's bulk loader commits all at once.
+  ``--delta`` sends ``DELETE DATA``/``INSERT DATA`` in one request (or, when
+  the difference is larger than a chunk, applies it to a staged copy and
+  swaps that in).  If anything fails before the swap, the target graph is
+  untouched and the error says so.
+* **The store is checked afterwards**: the number of triples it holds in the
+  graph must equal the number in the dump.
+* **No text is formatted into SPARQL**: every term comes from the parsed dump
+  (``pyoxigraph.parse``) and is written as an N-Triples term by pyoxigraph;
+  the graph IRI is validated as an IRI first.
+* **Credentials** come from ``SCHOLARGRAPH_USER``/``SCHOLARGRAPH_PASSWORD`` or
+  ``~/.netrc`` (HTTP basic and digest), never from the command line, and never
+  appear in messages.
+
+Transports, chosen from the ``Server`` header of the endpoint:
+
+=========  =====================================  ==================================
+store      loading (Graph Store HTTP protocol)    queries / updates
+=========  =====================================  ==================================
+Oxigraph   ``/store?graph=…`` (bulk loader)       ``/query``, ``/update``
+Virtuoso   ``/sparql-graph-crud-auth?graph-uri=`` ``/sparql-auth`` (digest)
+other      — (SPARQL Update ``INSERT DATA``)      the endpoint as given
+=========  =====================================  ==================================
+
+The HTTP client is the standard library's, with a private opener: SPARQLWrapper
+installs a process-wide urllib opener holding the password for digest
+authentication, which this module must not do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import netrc
+import os
+import re
+import socket
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TextIO
+
+import pyoxigraph
+
+from .errors import PublishError
+
+StoreKind = Literal["auto", "gsp", "update"]
+USER_ENV = "SCHOLARGRAPH_USER"
+PASSWORD_ENV = "SCHOLARGRAPH_PASSWORD"
+DEFAULT_CHUNK_SIZE = 50_000
+STAGING_PREFIX = "urn:scholargraph:staging:"
+
+# Server errors that will not go away by asking again (permissions, syntax, a
+# missing graph): they are reported at once instead of being retried.
+_PERMANENT_5XX = re.compile(
+    r"SR186|permission|read[- ]only|does not exist|syntax|parse|parser", re.IGNORECASE
+)
+_READ_ONLY = re.compile(r"SR186|permission|read[- ]only", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user and password for HTTP basic or digest authentication (never printed)."""
+
+    user: str
+    password: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"Credentials(user={self.user!r})"
+
+
+def find_credentials(
+    url: str, environ: Mapping[str, str], netrc_file: Path | None = None
+) -> Credentials | None:
+    """Credentials for ``url``: ``SCHOLARGRAPH_USER``/``SCHOLARGRAPH_PASSWORD``, else ``~/.netrc``.
+
+    ``netrc_file`` defaults to ``$NETRC`` or ``~/.netrc``; a missing file means
+    no credentials.
+    """
+    user, password = environ.get(USER_ENV), environ.get(PASSWORD_ENV)
+    if user or password:
+        if not (user and password):
+            missing = PASSWORD_ENV if user else USER_ENV
+            raise PublishError(f"{missing} is not set; set both {USER_ENV} and {PASSWORD_ENV}, or neither")
+        return Credentials(user, password)
+    if netrc_file is None:
+        netrc_file = Path(environ.get("NETRC", Path.home() / ".netrc"))
+    if not netrc_file.is_file():
+        return None
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        entry = netrc.netrc(str(netrc_file)).authenticators(host)
+    except netrc.NetrcParseError as exc:
+        # The parse error quotes the offending line, which may hold a password.
+        raise PublishError(
+            f"{netrc_file}: malformed netrc file (line {exc.lineno}); fix it or set {USER_ENV}/{PASSWORD_ENV}"
+        ) from None
+    if entry is None or not entry[0] or entry[2] is None:
+        return None
+    return Credentials(entry[0], entry[2])
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a store answers queries, updates and Graph Store requests."""
+
+    store: Literal["oxigraph", "virtuoso", "sparql"]
+    query_url: str
+    update_url: str
+    gsp_url: str | None = None
+    gsp_graph_param: str = "graph"
+    gsp_content_type: str = "application/n-triples"
+    bulk_param: str | None = None  # Oxigraph's ``no_transaction``: use the bulk loader
+
+    def gsp(self, graph: str, *, bulk: bool = False) -> str:
+        assert self.gsp_url is not None
+        params = [(self.gsp_graph_param, graph)]
+        if bulk and self.bulk_param:
+            params.append((self.bulk_param, ""))
+        return f"{self.gsp_url}?{urllib.parse.urlencode(params)}"
+
+
+def endpoints_for(endpoint: str, server: str, authenticated: bool) -> Endpoints:
+    """The store's endpoints, from the URL given and the ``Server`` header it answered with."""
+    parts = urllib.parse.urlsplit(endpoint)
+    base = f"{parts.scheme}://{parts.netloc}"
+    if server.lower().startswith("oxigraph"):
+        return Endpoints(
+            "oxigraph", f"{base}/query", f"{base}/update", f"{base}/store", bulk_param="no_transaction"
+        )
+    if server.lower().startswith("virtuoso"):
+        if not authenticated:
+            return Endpoints("virtuoso", endpoint, endpoint)
+        return Endpoints(
+            "virtuoso",
+            f"{base}/sparql-auth",
+            f"{base}/sparql-auth",
+            f"{base}/sparql-graph-crud-auth",
+            gsp_graph_param="graph-uri",
+            gsp_content_type="text/turtle",  # Virtuoso 7 reads N-Triples as Turtle
+        )
+    return Endpoints("sparql", endpoint, endpoint)
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class _HttpFailure(Exception):
+    """One request failed for good (after retries); turned into a PublishError by the caller."""
+
+    def __init__(self, message: str, *, status: int | None = None, transport: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.transport = transport
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "") or ""
+
+
+@dataclass
+class _Client:
+    """A small HTTP client with its own opener (credentials stay in this object)."""
+
+    credentials: Credentials | None
+    scope: str  # "scheme://host:port/": credentials are only ever sent there
+    retries: int = 3
+    backoff: float = 0.5
+    timeout: float = 300.0
+    requests_sent: int = 0
+    _opener: urllib.request.OpenerDirector = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        handlers: list[urllib.request.BaseHandler] = []
+        if self.credentials is not None:
+            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            manager.add_password(None, self.scope, self.credentials.user, self.credentials.password)
+            handlers += [
+                urllib.request.HTTPBasicAuthHandler(manager),
+                urllib.request.HTTPDigestAuthHandler(manager),
+            ]
+        self._opener = urllib.request.build_opener(*handlers)
+
+    def redact(self, text: str) -> str:
+        if self.credentials is not None and self.credentials.password:
+            text = text.replace(self.credentials.password, "***")
+        return text
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        retry: bool = True,
+        ok_statuses: Iterable[int] = (),
+    ) -> _Response:
+        """Send one request. Retries transport errors and 5xx; raises _HttpFailure."""
+        attempts = 1 + (self.retries if retry else 0)
+        last: _HttpFailure | None = None
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+            self.requests_sent += 1
+            try:
+                with self._opener.open(req, timeout=self.timeout) as response:
+                    return _Response(response.status, response.headers, response.read())
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+                try:
+                    text = exc.read().decode("utf-8", "replace")
+                except (OSError, http.client.HTTPException):
+                    text = ""
+                if status in ok_statuses:
+                    return _Response(status, exc.headers, text.encode())
+                message = self.redact(_one_line(text or exc.reason or ""))
+                last = _HttpFailure(f"HTTP {status}: {message}", status=status)
+                if status < 500 or _PERMANENT_5XX.search(text):
+                    raise last from None
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                last = _HttpFailure(self.redact(_describe_transport_error(reason)), transport=True)
+        assert last is not None
+        if attempts > 1:
+            last.args = (f"{last.args[0]} (tried {attempts} times)",)
+        raise last
+
+
+def _describe_transport_error(reason: object) -> str:
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(reason, (ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError)):
+        return "the connection was dropped by the server"
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return "the request timed out"
+    if isinstance(reason, socket.gaierror):
+        return "unknown host"
+    return _one_line(str(reason)) or type(reason).__name__
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- the dump
+
+
+@dataclass(frozen=True)
+class _Dump:
+    path: Path
+    lines: tuple[bytes, ...]  # one N-Triples statement per item, newline included
+
+    @property
+    def triples(self) -> int:
+        return len(self.lines)
+
+
+def _read_dump(path: Path) -> _Dump:
+    fmt = pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip("."))
+    if fmt is None:
+        raise PublishError(f"{path}: unknown RDF file extension; publish reads .ttl or .nt")
+    if fmt.supports_datasets:
+        raise PublishError(f"{path}: {fmt.name} holds several graphs; publish loads one graph (.ttl or .nt)")
+    try:
+        triples = {quad.triple for quad in pyoxigraph.parse(path=path, format=fmt)}
+    except FileNotFoundError:
+        raise PublishError(f"{path}: no such file; run 'scholargraph build' first") from None
+    except SyntaxError as exc:
+        raise PublishError(f"{path}: not valid {fmt.name}: {exc}") from None
+    for triple in triples:
+        if isinstance(triple.subject, pyoxigraph.BlankNode) or isinstance(triple.object, pyoxigraph.BlankNode):
+            raise PublishError(
+                f"{path}: the graph has blank nodes (e.g. in {triple}); scholargraph graphs have none, "
+                "and a store cannot match them for a reload or a delta"
+            )
+    return _Dump(path, _ntriples_lines(triples))
+
+
+def _ntriples_lines(triples: Iterable[pyoxigraph.Triple]) -> tuple[bytes, ...]:
+    data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert data is not None
+    return tuple(data.splitlines(keepends=True))
+
+
+def _canonical_lines(data: bytes, content_type: str, what: str) -> set[bytes]:
+    """What a store returned, re-serialized by pyoxigraph so it compares with the dump."""
+    media = content_type.split(";")[0].strip().lower() or "application/n-triples"
+    fmt = pyoxigraph.RdfFormat.from_media_type(media)
+    if fmt is None:
+        raise PublishError(f"{what}: the store answered in an unreadable format ({media})")
+    try:
+        triples = [quad.triple for quad in pyoxigraph.parse(data, format=fmt)]
+    except SyntaxError as exc:
+        raise PublishError(f"{what}: the store's answer is not valid {fmt.name}: {exc}") from None
+    if any(isinstance(t.subject, pyoxigraph.BlankNode) or isinstance(t.object, pyoxigraph.BlankNode) for t in triples):
+        raise PublishError(f"{what}: the graph in the store has blank nodes; --delta cannot match them, publish without --delta")
+    # pyoxigraph writes language tags in lower case, as Virtuoso returns them.
+    return set(_ntriples_lines(triples))
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What publish did (or, for a dry run, would do)."""
+
+    endpoint: str
+    graph_iri: str
+    store: str  # "oxigraph", "virtuoso" or "sparql"
+    method: str  # "gsp" or "update"
+    mode: str  # "initial", "replace", "delta" or "unchanged"
+    triples: int  # in the dump
+    store_triples: int | None  # counted in the store afterwards; None for a dry run
+    previous_triples: int  # in the store's graph before
+    requests: int  # HTTP requests made (digest challenge round trips not counted)
+    deleted: tuple[str, ...] = ()  # --delta: N-Triples statements deleted, sorted
+    inserted: tuple[str, ...] = ()  # --delta: N-Triples statements inserted, sorted
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        verb = "would publish" if self.dry_run else "published"
+        if self.mode == "unchanged":
+            return f"<{self.graph_iri}> at {self.endpoint} is already up to date ({self.triples} triples)"
+        if self.mode == "delta":
+            detail = f"-{len(self.deleted)} +{len(self.inserted)} triples"
+        else:
+            detail = f"{self.triples} triples, replacing {self.previous_triples}"
+        return (
+            f"{verb} {detail} to <{self.graph_iri}> at {self.endpoint} "
+            f"({self.store}, {self.mode}, {self.requests} requests, {self.seconds:.2f} s)"
+        )
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def publish(
+    graph_file: Path,
+    endpoint: str,
+    *,
+    graph_iri: str,
+    store_kind: StoreKind = "auto",
+    delta: bool = False,
+    dry_run: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    credentials: Credentials | None = None,
+    retries: int = 3,
+    backoff: float = 0.5,
+    timeout: float = 300.0,
+    out: TextIO | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> PublishResult:
+    """Load ``graph_file`` (Turtle or N-Triples) into the named graph ``graph_iri`` at ``endpoint``.
+
+    ``store_kind``: ``"auto"`` uses the Graph Store protocol where the store is
+    known to have it and SPARQL Update otherwise; ``"gsp"`` insists on the
+    Graph Store protocol; ``"update"`` uses SPARQL Update only.  ``delta``
+    sends only the difference from what the store holds.  ``dry_run`` reads
+    from the store but writes nothing, and prints what would be sent to
+    ``out``.  ``progress(step, done, total)`` is called after each chunk.
+    Raises :class:`PublishError`; its message says whether the graph changed.
+    """
+    started = time.perf_counter()
+    if chunk_size < 1:
+        raise PublishError(f"chunk size must be positive, not {chunk_size}")
+    _check_endpoint_url(endpoint)
+    graph = _graph_term(graph_iri)
+    dump = _read_dump(graph_file)
+    if dump.triples == 0:
+        raise PublishError(f"{graph_file}: the graph is empty; refusing to replace <{graph_iri}> with nothing")
+    parts = urllib.parse.urlsplit(endpoint)
+    client = _Client(credentials, f"{parts.scheme}://{parts.netloc}/", retries=retries, backoff=backoff, timeout=timeout)
+    show = _Printer(out, client)
+    ends = _discover(client, endpoint)
+    if store_kind == "gsp" and ends.gsp_url is None:
+        raise PublishError(
+            f"{endpoint}: no known Graph Store endpoint for this store ({ends.store}"
+            + (", and no credentials for Virtuoso's authenticated endpoints" if ends.store == "virtuoso" else "")
+            + "); use SPARQL Update instead"
+        )
+    use_gsp = store_kind != "update" and ends.gsp_url is not None
+    session = _Session(client, ends, graph_iri, graph, dump, chunk_size, dry_run, show, progress)
+    previous = session.count(graph_iri)
+    if delta:
+        mode, deleted, inserted = session.apply_delta(previous)
+    else:
+        deleted, inserted = (), ()
+        mode = "initial" if previous == 0 else "replace"
+        session.replace(previous, use_gsp=use_gsp)
+    store_triples = None if dry_run else session.verify()
+    return PublishResult(
+        endpoint=endpoint,
+        graph_iri=graph_iri,
+        store=ends.store,
+        method="gsp" if use_gsp and not delta else "update",
+        mode=mode,
+        triples=dump.triples,
+        store_triples=store_triples,
+        previous_triples=previous,
+        requests=client.requests_sent,
+        deleted=tuple(sorted(line.decode().rstrip("\n") for line in deleted)),
+        inserted=tuple(sorted(line.decode().rstrip("\n") for line in inserted)),
+        dry_run=dry_run,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _check_endpoint_url(endpoint: str) -> None:
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PublishError(f"{endpoint!r} is not an http(s) URL of a SPARQL endpoint")
+    if parts.username is not None or parts.password is not None:
+        # Do not echo the URL: it holds a secret.
+        raise PublishError(
+            f"the endpoint URL contains credentials; remove them from the URL and set {USER_ENV} and "
+            f"{PASSWORD_ENV} or a ~/.netrc entry instead"
+        )
+
+
+def _graph_term(graph_iri: str) -> str:
+    try:
+        node = pyoxigraph.NamedNode(graph_iri)
+    except ValueError as exc:
+        raise PublishError(f"{graph_iri!r} is not a valid graph IRI: {exc}") from None
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", graph_iri):
+        raise PublishError(f"{graph_iri!r} is not an absolute IRI; give the graph an absolute IRI")
+    return str(node)  # "<iri>", safe to put in a query
+
+
+def _discover(client: _Client, endpoint: str) -> Endpoints:
+    """Ask the endpoint who it is (also the check that a store is there)."""
+    try:
+        response = client.request("GET", endpoint, headers={"Accept": "text/html, */*"}, ok_statuses=(400, 405, 406))
+    except _HttpFailure as exc:
+        raise _failure(exc, endpoint, what="reach the store", changed=True) from None
+    return endpoints_for(endpoint, response.headers.get("Server", "") or "", client.credentials is not None)
+
+
+def _failure(
+    exc: _HttpFailure, url: str, *, what: str, changed: bool | None, graph: str = "", note: str = ""
+) -> PublishError:
+    """A one-line message for a failed request: what to do, and whether ``graph`` changed.
+
+    ``changed``: False = untouched (``note`` says why), None = unknown, True = do not mention the graph.
+    """
+    hint = ""
+    if exc.status == 401:
+        text = f"the store at {url} refused the credentials (HTTP 401)"
+        hint = f"check {USER_ENV}/{PASSWORD_ENV} or your ~/.netrc entry for this host"
+    elif exc.status == 403 or (exc.status is not None and _READ_ONLY.search(str(exc))):
+        text = f"the store at {url} does not allow writing (HTTP {exc.status}): the endpoint is read-only or the account may not update"
+        hint = "use the store's update endpoint and an account with write access"
+    elif exc.status == 404:
+        text = f"there is no SPARQL endpoint at {url} (HTTP 404)"
+        hint = "check --endpoint"
+    elif exc.transport:
+        text = f"cannot {what} at {url}: {exc}"
+        hint = "is the store running?"
+    else:
+        text = f"could not {what} at {url}: {exc}"
+    if changed is False and graph:
+        text += f"; the graph {graph} was not changed{note}"
+    elif changed is None and graph:
+        text += f"; the graph {graph} may or may not have been replaced, run publish again"
+    return PublishError(f"{text}; {hint}" if hint else text)
+
+
+class _Printer:
+    """Where dry runs and notes go; never prints a secret."""
+
+    def __init__(self, out: TextIO | None, client: _Client) -> None:
+        self.out = out
+        self.client = client
+
+    def __call__(self, text: str) -> None:
+        if self.out is not None:
+            print(self.client.redact(text), file=self.out)
+
+
+@dataclass
+class _Session:
+    client: _Client
+    ends: Endpoints
+    graph_iri: str
+    graph: str  # "<iri>"
+    dump: _Dump
+    chunk_size: int
+    dry_run: bool
+    show: _Printer
+    progress: Callable[[str, int, int], None] | None
+
+    @property
+    def staging_iri(self) -> str:
+        digest = hashlib.sha256(self.graph_iri.encode()).hexdigest()[:16]
+        return f"{STAGING_PREFIX}{digest}"
+
+    # -- reading
+
+    def count(self, graph_iri: str, *, changed: bool | None = False) -> int:
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}"
+        try:
+            response = self.client.request(
+                "POST",
+                self.ends.query_url,
+                urllib.parse.urlencode({"query": query}).encode(),
+                {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
+            )
+            return int(json.loads(response.body)["results"]["bindings"][0]["n"]["value"])
+        except _HttpFailure as exc:
+            raise _failure(
+                exc, self.ends.query_url, what="count the triples", changed=changed, graph=f"<{self.graph_iri}>"
+            ) from None
+        except (ValueError, KeyError, IndexError):
+            raise PublishError(f"{self.ends.query_url}: the store's answer to a COUNT query is not SPARQL JSON results") from None
+
+    def read_graph(self) -> set[bytes]:
+        """The triples the store holds in the graph, as canonical N-Triples lines."""
+        what = f"<{self.graph_iri}> at {self.ends.query_url}"
+        try:
+            if self.ends.gsp_url is not None:
+                response = self.client.request(
+                    "GET", self.ends.gsp(self.graph_iri), headers={"Accept": "application/n-triples"}, ok_statuses=(404,)
+                )
+                if response.status == 404:
+                    return set()
+            else:
+                query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {self.graph} {{ ?s ?p ?o }} }}"
+                response = self.client.request(
+                    "POST",
+                    self.ends.query_url,
+                    urllib.parse.urlencode({"query": query}).encode(),
+                    {
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Accept": "application/n-triples, text/turtle;q=0.9",
+                    },
+                )
+        except _HttpFailure as exc:
+            raise _failure(
+                exc, self.ends.query_url, what="read the graph", changed=False, graph=f"<{self.graph_iri}>"
+            ) from None
+        return _canonical_lines(response.body, response.content_type, what)
+
+    # -- writing
+
+    def update(self, text: str, *, what: str, changed: bool | None = False, retry: bool = True) -> None:
+        if self.dry_run:
+            self.show(f"POST {self.ends.update_url}  (SPARQL Update)\n{text}")
+            return
+        try:
+            self.client.request(
+                "POST",
+                self.ends.update_url,
+                text.encode("utf-8"),
+                {"Content-Type": "application/sparql-update", "Accept": "*/*"},
+                retry=retry,
+            )
+        except _HttpFailure as exc:
+            raise _failure(exc, self.ends.update_url, what=what, changed=changed, graph=f"<{self.graph_iri}>") from None
+
+    def load_lines(self, target_iri: str, lines: Sequence[bytes], *, use_gsp: bool, bulk: bool) -> None:
+        """Add ``lines`` to ``target_iri`` in chunks (Graph Store POSTs or INSERT DATA)."""
+        size = len(lines) if bulk else self.chunk_size
+        total = (len(lines) + size - 1) // size
+        for number, start in enumerate(range(0, len(lines), size), start=1):
+            chunk = lines[start : start + size]
+            if use_gsp:
+                url = self.ends.gsp(target_iri, bulk=self.ends.bulk_param is not None)
+                if self.dry_run:
+                    self.show(
+                        f"POST {url}  ({len(chunk)} triples, {sum(map(len, chunk))} bytes, {self.ends.gsp_content_type})"
+                    )
+                else:
+                    try:
+                        self.client.request(
+                            "POST", url, b"".join(chunk), {"Content-Type": self.ends.gsp_content_type}
+                        )
+                    except _HttpFailure as exc:
+                        raise self._load_failure(exc, url, number, total, target_iri) from None
+            else:
+                text = _data_block("INSERT DATA", f"<{target_iri}>", chunk)
+                if self.dry_run:
+                    self.show(f"POST {self.ends.update_url}  (INSERT DATA, {len(chunk)} triples)")
+                else:
+                    try:
+                        self.client.request(
+                            "POST",
+                            self.ends.update_url,
+                            text.encode("utf-8"),
+                            {"Content-Type": "application/sparql-update", "Accept": "*/*"},
+                        )
+                    except _HttpFailure as exc:
+                        raise self._load_failure(exc, self.ends.update_url, number, total, target_iri) from None
+            if self.progress is not None:
+                self.progress("load", number, total)
+
+    def _load_failure(self, exc: _HttpFailure, url: str, number: int, total: int, target_iri: str) -> PublishError:
+        if target_iri != self.graph_iri:
+            note = f" (the load went to the staging graph <{target_iri}>, which the next publish drops)"
+        else:
+            note = " (the store's bulk loader applies a request all at once or not at all)"
+        what = f"load chunk {number} of {total}"
+        return _failure(exc, url, what=what, changed=False, graph=f"<{self.graph_iri}>", note=note)
+
+    def replace(self, previous: int, *, use_gsp: bool) -> None:
+        lines = self.dump.lines
+        if use_gsp and self.ends.bulk_param is not None and previous == 0:
+            # A first load on Oxigraph: one bulk request, committed all at once.
+            self.show(f"<{self.graph_iri}> is empty: loading it with one bulk request")
+            self.load_lines(self.graph_iri, lines, use_gsp=True, bulk=True)
+            return
+        staging = self.staging_iri
+        self.update(f"DROP SILENT GRAPH <{staging}>", what="clear the staging graph")
+        self.load_lines(staging, lines, use_gsp=use_gsp, bulk=False)
+        if not self.dry_run:
+            staged = self.count(staging)
+            if staged != self.dump.triples:
+                raise PublishError(
+                    f"the staging graph <{staging}> holds {staged} triples but the dump has {self.dump.triples} "
+                    f"(the store merged or dropped some); the graph <{self.graph_iri}> was not changed"
+                )
+        self.swap(staging)
+
+    def swap(self, staging: str) -> None:
+        """``MOVE`` the staging graph onto the target: one request, one transaction, never retried."""
+        try:
+            self.update(f"MOVE <{staging}> TO {self.graph}", what="swap in the new graph", changed=None, retry=False)
+        except PublishError:
+            if self.dry_run:
+                raise
+            # The request may have been applied before the connection broke: look.
+            try:
+                done = self.count(self.graph_iri, changed=None) == self.dump.triples and self.count(staging) == 0
+            except PublishError:
+                done = False
+            if not done:
+                raise
+
+    def apply_delta(self, previous: int) -> tuple[str, tuple[bytes, ...], tuple[bytes, ...]]:
+        held = self.read_graph()
+        if len(held) != previous:
+            raise PublishError(
+                f"the store returned {len(held)} of the {previous} triples in <{self.graph_iri}> "
+                "(a result size limit?); cannot compute a delta, publish without --delta; the graph was not changed"
+            )
+        wanted = set(self.dump.lines)
+        deleted = tuple(sorted(held - wanted))
+        inserted = tuple(sorted(wanted - held))
+        if not deleted and not inserted:
+            self.show(f"<{self.graph_iri}> already holds the {len(wanted)} triples of the dump: nothing to send")
+            return "unchanged", (), ()
+        if len(deleted) + len(inserted) <= self.chunk_size:
+            ops = []
+            if deleted:
+                ops.append(_data_block("DELETE DATA", self.graph, deleted))
+            if inserted:
+                ops.append(_data_block("INSERT DATA", self.graph, inserted))
+            self.update(" ;\n".join(ops), what="apply the delta")
+            return "delta", deleted, inserted
+        # A large difference: apply it to a staged copy, then swap that in.
+        staging = self.staging_iri
+        self.update(f"DROP SILENT GRAPH <{staging}>", what="clear the staging graph")
+        self.update(f"COPY {self.graph} TO <{staging}>", what="copy the graph to the staging graph")
+        for start in range(0, len(deleted), self.chunk_size):
+            chunk = deleted[start : start + self.chunk_size]
+            self.update(_data_block("DELETE DATA", f"<{staging}>", chunk), what="apply the delta to the staging graph")
+        self.load_lines(staging, inserted, use_gsp=False, bulk=False)
+        if not self.dry_run:
+            staged = self.count(staging)
+            if staged != self.dump.triples:
+                raise PublishError(
+                    f"the staging graph <{staging}> holds {staged} triples after the delta but the dump has "
+                    f"{self.dump.triples}; the graph <{self.graph_iri}> was not changed"
+                )
+        self.swap(staging)
+        return "delta", deleted, inserted
+
+    def verify(self) -> int:
+        held = self.count(self.graph_iri, changed=None)
+        if held != self.dump.triples:
+            raise PublishError(
+                f"after loading, the store holds {held} triples in <{self.graph_iri}> but the dump has "
+                f"{self.dump.triples}: the store merged or dropped triples (Virtuoso, for one, merges "
+                "xsd:gYear/gYearMonth/date literals of equal value on one subject and property)"
+            )
+        return held
+
+
+def _data_block(operation: str, graph: str, lines: Iterable[bytes]) -> str:
+    """``INSERT DATA``/``DELETE DATA`` over N-Triples statements written by pyoxigraph."""
+    body = b"".join(lines).decode("utf-8")
+    return f"{operation} {{ GRAPH {graph} {{\n{body}}} }}"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def run_publish_command(
+    build_dir: Path, endpoint: str, graph_iri: str | None, delta: bool, dry_run: bool
+) -> int:
+    """``scholargraph publish``: prints what happened and returns the exit code (0, 1 on failure)."""
+    from .config import load_settings
+
+    try:
+        if graph_iri is None:
+            graph_iri = f"{load_settings().base_iri}graph"
+        credentials = find_credentials(endpoint, os.environ)
+        result = publish(
+            build_dir / "graph.ttl",
+            endpoint,
+            graph_iri=graph_iri,
+            delta=delta,
+            dry_run=dry_run,
+            credentials=credentials,
+            out=sys.stdout,
+        )
+    except PublishError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if delta and not dry_run:
+        for line in result.deleted:
+            print(f"- {line}")
+        for line in result.inserted:
+            print(f"+ {line}")
+    print(result.summary())
+    return 0

@@ -1,0 +1,375 @@
+"""Publishing into real stores: Oxigraph and Virtuoso, started by the fixtures in servers.py."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from scholargraph.errors import PublishError
+from scholargraph.publish import (
+    Credentials,
+    PublishResult,
+    find_credentials,
+    publish,
+    run_publish_command,
+)
+from servers import Proxy, StoreServer, free_port, ntriples_set, start_oxigraph
+
+DATA = Path(__file__).parent / "data" / "publish"
+SAMPLE = DATA / "graph.ttl"
+SAMPLE_BUILD = Path(__file__).parents[1] / "build" / "graph.ttl"
+GRAPH = "https://example.org/scholargraph/graph"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def file_triples(path: Path) -> set[str]:
+    return ntriples_set([quad.triple for quad in pyoxigraph.parse(path=path)])
+
+
+def credentials(server: StoreServer) -> Credentials | None:
+    return Credentials(server.user, server.password) if server.user and server.password else None
+
+
+def run(server: StoreServer, path: Path, graph: str = GRAPH, **options: object) -> PublishResult:
+    return publish(path, server.endpoint, graph_iri=graph, credentials=credentials(server), **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def edited(tmp_path: Path) -> tuple[Path, set[str], set[str]]:
+    """The sample with one work's title corrected, one sameAs removed and one keyword added."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    old_title = '"Le micro-travail en France"@fr'
+    new_title = '"Le micro-travail en France (rapport final)"@fr'
+    assert text.count(old_title) == 2  # dcterms:title and schema:name
+    text = text.replace(old_title, new_title)
+    text = text.replace(' ; schema:sameAs <https://hal.science/hal-02139531> ;', ' ;')
+    text = text.replace('schema:knowsAbout "R", "LimeSurvey"', 'schema:knowsAbout "R", "LimeSurvey", "Python"')
+    path = tmp_path / "edited.ttl"
+    path.write_text(text, encoding="utf-8")
+    before, after = file_triples(SAMPLE), file_triples(path)
+    deleted, inserted = before - after, after - before
+    assert (len(deleted), len(inserted)) == (3, 3)  # the edit did what this test means
+    return path, deleted, inserted
+
+
+# --------------------------------------------------------------------------- loading and reading back
+
+
+@pytest.mark.parametrize("store_kind", ["auto", "update"])
+def test_publish_then_read_back(store_server: StoreServer, store_kind: str) -> None:
+    graph = f"{GRAPH}/{store_kind}"
+    result = run(store_server, SAMPLE, graph, store_kind=store_kind)
+    expected = file_triples(SAMPLE)
+    assert result.triples == len(expected) == 306
+    assert result.store_triples == store_server.count(graph) == len(expected)
+    assert result.method == ("gsp" if store_kind == "auto" else "update")
+    # Every term survived the trip, quotes, backslashes, newlines and language tags included.
+    assert store_server.triples(graph) == expected
+
+
+def test_publish_the_sample_build(store_server: StoreServer) -> None:
+    if not SAMPLE_BUILD.exists():
+        pytest.skip(f"no sample build at {SAMPLE_BUILD}; run 'scholargraph build' first")
+    result = run(store_server, SAMPLE_BUILD, f"{GRAPH}/sample-build")
+    assert result.store_triples == result.triples == store_server.count(f"{GRAPH}/sample-build")
+    expected = file_triples(SAMPLE_BUILD)
+    if store_server.kind == "oxigraph":
+        # Oxigraph 0.5 stores "1"^^xsd:positiveInteger as "1"^^xsd:integer (the same value).
+        expected = {line.replace(f"^^<{XSD}positiveInteger>", f"^^<{XSD}integer>") for line in expected}
+    assert store_server.triples(f"{GRAPH}/sample-build") == expected
+
+
+def test_publish_twice_leaves_no_duplicates(store_server: StoreServer) -> None:
+    graph = f"{GRAPH}/twice"
+    first = run(store_server, SAMPLE, graph)
+    second = run(store_server, SAMPLE, graph)
+    assert (first.mode, second.mode) == ("initial", "replace")
+    assert second.previous_triples == 306
+    assert store_server.count(graph) == 306
+    assert store_server.triples(graph) == file_triples(SAMPLE)
+    staging = store_server.select(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:scholargraph:staging:')) }"
+    )
+    assert staging == []
+
+
+def test_republish_replaces_the_graph(store_server: StoreServer, edited: tuple[Path, set[str], set[str]]) -> None:
+    graph = f"{GRAPH}/replace"
+    path, deleted, inserted = edited
+    run(store_server, SAMPLE, graph)
+    result = run(store_server, path, graph, chunk_size=100)  # several chunks into the staging graph
+    held = store_server.triples(graph)
+    assert held == file_triples(path)
+    assert not (held & deleted)
+    assert result.mode == "replace"
+
+
+# --------------------------------------------------------------------------- failures midway
+
+
+def test_server_killed_mid_load_leaves_old_graph(tmp_path: Path, edited: tuple[Path, set[str], set[str]]) -> None:
+    path, _, _ = edited
+    location = tmp_path / "store"
+    with start_oxigraph(location) as server:
+        run(server, SAMPLE)
+        port = int(urllib.parse.urlsplit(server.endpoint).port or 0)
+
+        def kill_after_second_chunk(step: str, done: int, total: int) -> None:
+            if step == "load" and done == 2:
+                server.kill()
+
+        with pytest.raises(PublishError) as caught:
+            run(server, path, chunk_size=50, retries=2, backoff=0.01, progress=kill_after_second_chunk)
+    message = str(caught.value)
+    assert "load chunk 3 of 7" in message
+    assert "connection refused" in message
+    assert f"the graph <{GRAPH}> was not changed" in message
+    with start_oxigraph(location, port=port) as restarted:
+        assert restarted.triples(GRAPH) == file_triples(SAMPLE)
+
+
+def test_connection_dropped_mid_load_exits_nonzero(
+    store_server: StoreServer,
+    edited: tuple[Path, set[str], set[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    graph = f"{GRAPH}/dropped"
+    path, _, _ = edited
+    run(store_server, SAMPLE, graph)
+    build = tmp_path / "build"
+    build.mkdir()
+    shutil.copy(path, build / "graph.ttl")
+    set_credentials(monkeypatch, store_server)
+    target = urllib.parse.urlsplit(store_server.endpoint)
+    def drop(head: bytes) -> bool:  # the Graph Store POST into the staging graph
+        request_line = head.split(b"\r\n", 1)[0]
+        return request_line.startswith(b"POST") and b"staging" in request_line
+
+    with Proxy(int(target.port or 0), drop_when=drop) as proxy:
+        code = run_publish_command(build, proxy.url(target.path), graph, delta=False, dry_run=False)
+    assert proxy.dropped.is_set()
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.startswith("error: cannot load chunk 1 of 1 at http://127.0.0.1:")
+    assert f"the graph <{graph}> was not changed" in err
+    assert len(err.strip().splitlines()) == 1
+    assert store_server.triples(graph) == file_triples(SAMPLE)
+
+
+# --------------------------------------------------------------------------- credentials and refusals
+
+
+def set_credentials(monkeypatch: pytest.MonkeyPatch, server: StoreServer, password: str | None = None) -> None:
+    monkeypatch.setenv("NETRC", "/nonexistent")
+    if server.user:
+        monkeypatch.setenv("SCHOLARGRAPH_USER", server.user)
+        monkeypatch.setenv("SCHOLARGRAPH_PASSWORD", password or server.password or "")
+    else:
+        monkeypatch.delenv("SCHOLARGRAPH_USER", raising=False)
+        monkeypatch.delenv("SCHOLARGRAPH_PASSWORD", raising=False)
+
+
+def test_wrong_password(
+    virtuoso_server: StoreServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    graph = f"{GRAPH}/wrong-password"
+    run(virtuoso_server, SAMPLE, graph)
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "graph.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    wrong = "Wr0ng-Pa55word-7f3a"
+    set_credentials(monkeypatch, virtuoso_server, password=wrong)
+    code = run_publish_command(build, virtuoso_server.endpoint, graph, delta=False, dry_run=False)
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "refused the credentials (HTTP 401)" in err
+    assert "SCHOLARGRAPH_USER" in err
+    assert wrong not in out + err
+    assert virtuoso_server.count(graph) == 306
+
+
+def test_credentials_never_printed(tmp_path: Path) -> None:
+    secret = "s3cret-Value"
+    assert secret not in repr(Credentials("dba", secret))
+    assert secret not in str(Credentials("dba", secret))
+    with pytest.raises(PublishError) as caught:
+        publish(SAMPLE, f"http://dba:{secret}@127.0.0.1:1/sparql", graph_iri=GRAPH)
+    assert secret not in str(caught.value)
+    assert "SCHOLARGRAPH_PASSWORD" in str(caught.value)
+
+
+def test_credentials_from_environment_and_netrc(tmp_path: Path) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine store.example.org login alice password from-netrc\n")
+    netrc.chmod(0o600)
+    url = "https://store.example.org/sparql"
+    env = {"SCHOLARGRAPH_USER": "bob", "SCHOLARGRAPH_PASSWORD": "from-env"}
+    assert find_credentials(url, env, netrc) == Credentials("bob", "from-env")
+    assert find_credentials(url, {}, netrc) == Credentials("alice", "from-netrc")
+    assert find_credentials("https://other.example.org/sparql", {}, netrc) is None
+    assert find_credentials(url, {}, tmp_path / "missing") is None
+    with pytest.raises(PublishError, match="SCHOLARGRAPH_PASSWORD is not set"):
+        find_credentials(url, {"SCHOLARGRAPH_USER": "bob"}, netrc)
+
+
+def test_virtuoso_without_credentials_is_read_only(virtuoso_server: StoreServer) -> None:
+    with pytest.raises(PublishError) as caught:
+        publish(SAMPLE, virtuoso_server.endpoint, graph_iri=f"{GRAPH}/anonymous", retries=0)
+    assert "does not allow writing (HTTP 500)" in str(caught.value)
+    assert "read-only" in str(caught.value)
+    assert virtuoso_server.count(f"{GRAPH}/anonymous") == 0
+
+
+def test_read_only_oxigraph(tmp_path: Path) -> None:
+    location = tmp_path / "store"
+    with start_oxigraph(location) as server:
+        run(server, SAMPLE)
+    with start_oxigraph(location, read_only=True) as server:
+        with pytest.raises(PublishError) as caught:
+            run(server, SAMPLE, retries=0)
+        assert "does not allow writing (HTTP 403)" in str(caught.value)
+        assert f"the graph <{GRAPH}> was not changed" in str(caught.value)
+        assert server.count(GRAPH) == 306
+
+
+def test_no_store_there() -> None:
+    endpoint = f"http://127.0.0.1:{free_port()}/sparql"
+    with pytest.raises(PublishError) as caught:
+        publish(SAMPLE, endpoint, graph_iri=GRAPH, retries=2, backoff=0.01)
+    assert str(caught.value) == (
+        f"cannot reach the store at {endpoint}: connection refused (tried 3 times); is the store running?"
+    )
+
+
+def test_wrong_path_on_a_store(oxigraph_server: StoreServer) -> None:
+    endpoint = oxigraph_server.endpoint.replace("/query", "/nothing-here")
+    with pytest.raises(PublishError, match=r"there is no SPARQL endpoint at .*/nothing-here \(HTTP 404\)"):
+        publish(SAMPLE, endpoint, graph_iri=GRAPH, retries=0)
+
+
+# --------------------------------------------------------------------------- inputs that cannot be misread
+
+
+def test_graph_iri_cannot_inject(oxigraph_server: StoreServer) -> None:
+    run(oxigraph_server, SAMPLE)
+    for bad in (f"{GRAPH}> }} ; DROP ALL ; #", "not an iri", "relative/graph"):
+        with pytest.raises(PublishError, match="graph IRI|absolute IRI"):
+            run(oxigraph_server, SAMPLE, bad)
+    assert oxigraph_server.count(GRAPH) == 306
+
+
+def test_blank_nodes_and_empty_graphs_are_refused(oxigraph_server: StoreServer, tmp_path: Path) -> None:
+    blank = tmp_path / "blank.ttl"
+    blank.write_text('<urn:a> <urn:b> [ <urn:c> "d" ] .\n')
+    with pytest.raises(PublishError, match="blank nodes"):
+        run(oxigraph_server, blank)
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("# nothing\n")
+    with pytest.raises(PublishError, match="the graph is empty"):
+        run(oxigraph_server, empty)
+
+
+# --------------------------------------------------------------------------- delta and dry run
+
+
+def sent_updates(proxy: Proxy) -> list[str]:
+    """The bodies of the SPARQL updates that went through the proxy.
+
+    With digest authentication each request goes twice (the first draws the
+    challenge); only the authenticated ones count then.
+    """
+    requests = [raw.partition(b"\r\n\r\n") for raw in proxy.requests]
+    updates = [(head.lower(), body) for head, _, body in requests if b"application/sparql-update" in head.lower()]
+    if any(b"\r\nauthorization:" in head for head, _ in updates):
+        updates = [(head, body) for head, body in updates if b"\r\nauthorization:" in head]
+    return [body.decode("utf-8") for _, body in updates]
+
+
+def test_delta_sends_only_the_difference(store_server: StoreServer, edited: tuple[Path, set[str], set[str]]) -> None:
+    graph = f"{GRAPH}/delta"
+    path, deleted, inserted = edited
+    run(store_server, SAMPLE, graph)
+    target = urllib.parse.urlsplit(store_server.endpoint)
+    with Proxy(int(target.port or 0)) as proxy:
+        result = publish(
+            path, proxy.url(target.path), graph_iri=graph, credentials=credentials(store_server), delta=True
+        )
+    assert result.mode == "delta"
+    assert set(result.deleted) == deleted
+    assert set(result.inserted) == inserted
+    assert store_server.triples(graph) == file_triples(path)
+    # On the wire: one update, holding exactly those statements and nothing else.
+    [update] = sent_updates(proxy)
+    delete_part, _, insert_part = update.partition("INSERT DATA")
+    assert delete_part.startswith(f"DELETE DATA {{ GRAPH <{graph}> {{\n")
+    statements = lambda text: {line for line in text.splitlines() if line.endswith(" .")}  # noqa: E731
+    assert statements(delete_part) == deleted
+    assert statements(insert_part) == inserted
+    assert not any(b"/store" in raw.split(b"\r\n")[0] and raw.startswith(b"POST") for raw in proxy.requests)
+
+
+def test_delta_larger_than_a_chunk_goes_through_staging(
+    oxigraph_server: StoreServer, edited: tuple[Path, set[str], set[str]]
+) -> None:
+    path, deleted, inserted = edited
+    run(oxigraph_server, SAMPLE)
+    result = run(oxigraph_server, path, delta=True, chunk_size=2)
+    assert (set(result.deleted), set(result.inserted)) == (deleted, inserted)
+    assert oxigraph_server.triples(GRAPH) == file_triples(path)
+
+
+def test_delta_when_nothing_changed(store_server: StoreServer) -> None:
+    graph = f"{GRAPH}/unchanged"
+    run(store_server, SAMPLE, graph)
+    result = run(store_server, SAMPLE, graph, delta=True)
+    assert result.mode == "unchanged"
+    assert (result.deleted, result.inserted) == ((), ())
+
+
+def test_dry_run_sends_nothing(store_server: StoreServer, edited: tuple[Path, set[str], set[str]]) -> None:
+    graph = f"{GRAPH}/dry-run"
+    path, deleted, inserted = edited
+    run(store_server, SAMPLE, graph)
+    out = io.StringIO()
+    full = run(store_server, path, graph, dry_run=True, out=out)
+    assert full.dry_run and full.store_triples is None
+    assert f"MOVE <urn:scholargraph:staging:" in out.getvalue()
+    assert f"TO <{graph}>" in out.getvalue()
+    out = io.StringIO()
+    run(store_server, path, graph, dry_run=True, delta=True, out=out)
+    printed = out.getvalue()
+    assert "DELETE DATA" in printed and "INSERT DATA" in printed
+    assert all(statement in printed for statement in deleted | inserted)
+    assert store_server.triples(graph) == file_triples(SAMPLE)  # nothing was written
+
+
+def test_command_prints_and_returns_zero(
+    oxigraph_server: StoreServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    edited: tuple[Path, set[str], set[str]],
+) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    shutil.copy(SAMPLE, build / "graph.ttl")
+    set_credentials(monkeypatch, oxigraph_server)
+    assert run_publish_command(build, oxigraph_server.endpoint, GRAPH, delta=False, dry_run=False) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith(f"published 306 triples, replacing 0 to <{GRAPH}>")
+    shutil.copy(edited[0], build / "graph.ttl")
+    assert run_publish_command(build, oxigraph_server.endpoint, GRAPH, delta=True, dry_run=False) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert sum(line.startswith("- ") for line in lines) == 3
+    assert sum(line.startswith("+ ") for line in lines) == 3
+    assert lines[-1].startswith(f"published -3 +3 triples to <{GRAPH}>")
+    shutil.rmtree(build)
+    assert run_publish_command(build, oxigraph_server.endpoint, GRAPH, delta=False, dry_run=False) == 1
+    assert "run 'scholargraph build' first" in capsys.readouterr().err
