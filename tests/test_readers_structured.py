@@ -475,6 +475,8 @@ def test_yaml_sniffs() -> None:
     assert yamlcv.sniff(Path("cv.yaml"), (DATA / "rendercv.yaml").read_text())
     assert yamlcv.sniff(Path("_data/talks.yml"), "- title: A talk\n  date: 2020\n")
     assert not yamlcv.sniff(Path("config.yml"), "base_iri: https://example.org/\n")
+    # CV-like keys without the person's name: not a CV (expectation files, settings)
+    assert not yamlcv.sniff(Path("x.expected.yaml"), "owner: A\nworks:\n  - title: T\n    date: 2020\n")
     curated = yaml.safe_dump(to_data(read(bibtex, "publications.bib")))
     assert records_yaml.sniff(Path("curated.yaml"), curated) and not yamlcv.sniff(Path("curated.yaml"), curated)
 
@@ -487,6 +489,15 @@ def test_yaml_object_tag_is_refused() -> None:
         "evil.yaml:4: YAML tag '!!python/object/apply:os.system' is refused: only plain data "
         "(strings, numbers, lists, mappings) is read; remove the tag"
     )
+
+
+def test_deep_nesting_is_refused() -> None:
+    with pytest.raises(DocumentError) as caught:
+        yamlcv.read("[" * 5000 + "]" * 5000, "deep.yaml")
+    assert str(caught.value) == "deep.yaml: the YAML is nested too deep to read; flatten it below 100 levels"
+    with pytest.raises(DocumentError) as caught:
+        jsonresume.read("[" * 150 + "]" * 150, "deep.json")
+    assert str(caught.value) == "deep.json:1: the JSON is nested more than 100 levels deep; flatten it"
 
 
 def test_yaml_alias_bomb_is_refused() -> None:

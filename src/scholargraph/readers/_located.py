@@ -158,6 +158,10 @@ def load_yaml(text: str, source: str) -> Loc | None:
         line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark is not None else None
         problem = error.problem or error.context or "malformed YAML"
         raise DocumentError(source, line, f"invalid YAML: {problem}; fix the syntax at this line") from None
+    except RecursionError:
+        raise DocumentError(
+            source, None, f"the YAML is nested too deep to read; flatten it below {MAX_DEPTH} levels"
+        ) from None
     except yaml.YAMLError as error:  # a reader error: control characters and the like
         raise DocumentError(source, None, f"invalid YAML: {error}; save the file as plain UTF-8 text") from None
     if node is None:

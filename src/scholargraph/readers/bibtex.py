@@ -23,6 +23,7 @@ A file that does not parse (unbalanced braces, a field written twice) raises
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -99,6 +100,11 @@ def sniff(path: Path, text: str) -> bool:
     """A ``.bib`` file with at least one ``@type{`` entry."""
     return path.suffix.lower() in {".bib", ".bibtex"} and bool(_ENTRY_LINE.search(text))
 
+
+# bibtexparser logs each block it cannot parse; this reader raises DocumentError for
+# them instead, so keep Python's last-resort handler from printing them a second time.
+# (Records still propagate to handlers an application configures.)
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 _DECODER = LatexNodes2Text()
 

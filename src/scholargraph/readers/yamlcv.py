@@ -7,10 +7,12 @@ Three layouts are read:
   settings (syntax); contact fields of ``cv`` are reported unmapped.
 * **al-folio** ``_data/cv.yml``: a list of ``{title, type, contents}``
   sections; the ``Full Name`` of a ``map`` section names the owner.
-* **Data files** of Jekyll/Hugo sites: a mapping of section names to lists
-  (``jobs:``, ``education:``, ``papers:``, ``talks:``; a top-level ``name``
-  names the owner), or a bare list whose section is the file's name
-  (``_data/talks.yml``).
+* **Data files** of Jekyll/Hugo sites: a mapping with the person's ``name``
+  (or ``author``) and section names with lists (``jobs:``, ``education:``,
+  ``papers:``, ``talks:``), or a bare list whose section is the file's name
+  (``_data/talks.yml``).  Without a name and a section, a YAML file is not
+  taken for a CV (``sniff`` is False): configuration and test expectation
+  files look too much like CV data otherwise.
 
 Sections are classified by their title, in English or French (see
 :data:`SECTIONS`); an unknown title falls back on the keys of its entries.
@@ -92,6 +94,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 _CONTACT = {"email", "phone", "website", "location", "social_networks", "photo", "headline",
             "custom_connections", "label", "url", "links", "address", "image", "profiles"}
+_OWNER_KEYS = ("name", "author", "full_name")
 _LAYOUT = {"design", "locale", "settings", "rendercv_settings", "locale_catalog"}
 
 
@@ -102,8 +105,8 @@ def sniff(path: Path, text: str) -> bool:
     if re.search(r"^cv:\s*$", text, re.MULTILINE) or re.search(r"^-\s+title:.*\n\s+type:\s*(?:map|time_table|list|nested_list)", text, re.MULTILINE):
         return True
     keys = re.findall(r"^([A-Za-z_][\w ]*):", text, re.MULTILINE)
-    if any(_section_kind(k) for k in keys):
-        return True
+    if any(k in _OWNER_KEYS for k in keys) and any(_section_kind(k) for k in keys):
+        return True  # a data file that names its person and has CV sections
     return bool(_section_kind(path.stem)) and text.lstrip().startswith("-")
 
 
@@ -193,10 +196,10 @@ class _Cv:
 
     def datafile(self, tree: Loc) -> None:
         for key, value in tree.items():
-            if key in {"name", "author", "full_name"} and value.is_scalar:
+            if key in _OWNER_KEYS and value.is_scalar:
                 self.set_owner(value)
         for key, value in tree.items():
-            if key in {"name", "author", "full_name"} and value.is_scalar:
+            if key in _OWNER_KEYS and value.is_scalar:
                 continue
             if value.is_list or (value.is_map and _section_kind(key)):
                 self.section(key, value)
