@@ -47,8 +47,6 @@ KNOWN_GAPS: set[tuple[str, str]] = {
     ("cv-tomas-rivera.md", "works"),
     ("cv-tomas-rivera.md", "courses"),
     ("cv-tomas-rivera.md", "unmapped_lines"),
-    ("project-algowork.txt", "works"),
-    ("project-algowork.txt", "unmapped_lines"),
 }
 
 

@@ -59,6 +59,7 @@ class _Block:
 class _Page:
     source: str
     title: tuple[str, Span] | None = None
+    title_guess: Span | None = None  # set while the title is an unlabelled line
     acronym: str | None = None
     description: tuple[str, Span] | None = None
     funders: list[Agent] = field(default_factory=list)
@@ -265,6 +266,7 @@ def read(text: str, source: str) -> Document:
         label = None
         if page.title is None and len(text_) < 150 and not text_.endswith("."):
             page.title = (text_, span)
+            page.title_guess = span
             page.spans.append(span)
         elif page.description is None and len(text_) >= 100:
             _value(page, "description", text_, span, block)
@@ -279,6 +281,12 @@ def read(text: str, source: str) -> Document:
 def _value(page: _Page, label: str, text: str, span: Span, block: _Block | None = None) -> bool:
     """Store the value of a labelled field; False if ``text`` is not such a value."""
     if label == "title":
+        if page.title_guess is not None:
+            # the unlabelled line taken for the title was not it (e.g. navigation)
+            guess = page.title_guess
+            page.spans.remove(guess)
+            page.unmapped.append(Unmapped(guess, page.title[0] if page.title else "", "not recognised as any project field"))
+            page.title_guess = None
         m = _TITLE_ACRONYM.match(text)
         page.title = ((m["title"] if m else text).strip(), span)
         page.acronym = page.acronym or (m["acr"] if m else None)

@@ -76,6 +76,15 @@ _ABBREVIATIONS = frozenset(
 _APA_HEAD = re.compile(
     r"^\s*(?P<auth>[^()]{2,}?)\s*\((?P<year>(?:19|20)\d\d)[a-z]?(?:,\s*[^)]*)?\)\s*[.,:]?\s*"
 )
+_CHICAGO_HEAD = re.compile(
+    r"^\s*(?P<auth>[^()“”\"«»\[\]]{2,}?)\.\s+(?P<year>(?:19|20)\d\d)[a-z]?\.\s+"
+)
+# Chicago venue numbers: "Journal 37 (4): 912–931"
+_CHICAGO_NUMBERS = re.compile(
+    r"\s+(?P<vol>\d+)\s*(?:\(\s*(?P<issue>[\w\-–/]+)\s*\))?\s*:\s*(?P<start>[A-Za-z]?\d+)(?:\s*[-–—]+\s*(?P<end>[A-Za-z]?\d+))?\s*$"
+)
+_QUOTED_TITLE = re.compile(r"^\s*[“\"«]\s*(?P<title>.+?)\s*[”\"»]")
+_PLACE_PUBLISHER = re.compile(r"^(?P<place>[A-ZÀ-Ý][\w'’\- ]{1,40}?)\s*:\s+(?P<publisher>[^,:]+)$")
 _SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&|\bet\b)\s*")
 _BY = re.compile(
     r"(?:^|[\s,.;])(?:[Pp]ar|[Bb]y)\s+(?P<names>(?:(?:M|Mme|Mr|Mrs|Ms|Dr|Pr|Prof)\.?\s+)?[A-ZÀ-Ý][\w.'’\- ]*?)(?=\s*(?:,|;|\.\s|$))",
@@ -176,7 +185,21 @@ def _name_pieces(styled: Styled, base: int, segment: str) -> list[tuple[str, int
     return joined
 
 
-def _author_refs(styled: Styled, text: str, start: int, end: int) -> tuple[list[NameRef], int]:
+def _invert_first(pieces: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Chicago ``Surname, Given, B and C``: the first author is written surname first."""
+    if len(pieces) >= 2:
+        (family, a, _), (given, _, b) = pieces[0], pieces[1]
+        if (
+            not looks_like_person(family) and not looks_like_org(family) and not looks_like_org(given)
+            and family[:1].isupper() and given[:1].isupper()
+            and len(given.split()) <= 3
+            and (not looks_like_person(given) or is_initial(given.split()[-1]))
+        ):
+            return [(f"{given} {family}", a, b)] + pieces[2:]
+    return pieces
+
+
+def _author_refs(styled: Styled, text: str, start: int, end: int, inverted_first: bool = False) -> tuple[list[NameRef], int]:
     """Authors at ``text[start:end]``; returns them and where the rest begins.
 
     Stops at the first piece that is not a name (the hearing line's report title).
@@ -185,6 +208,8 @@ def _author_refs(styled: Styled, text: str, start: int, end: int) -> tuple[list[
     refs: list[NameRef] = []
     rest = start
     pieces = _name_pieces(styled, start, segment)
+    if inverted_first:
+        pieces = _invert_first(pieces)
     if len(pieces) == 1:
         name, a, b = pieces[0]
         if looks_like_org(name) and not looks_like_person(name):
@@ -274,6 +299,12 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
             ref.authors = authors
             ref.date = PartialDate(int(m["year"]))
             rest_start = m.end()
+    if not ref.authors and (m := _CHICAGO_HEAD.match(text)):
+        authors, _ = _author_refs(styled, text, m.start("auth"), m.end("auth"), inverted_first=True)
+        if authors:
+            ref.authors = authors
+            ref.date = PartialDate(int(m["year"]))
+            rest_start = m.end()
     if not ref.authors:
         ends = sentence_ends(text)
         first_end = ends[0] if ends else len(text)
@@ -342,6 +373,17 @@ def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
         if leftover:
             ref.place = ", ".join(leftover)
         return
+    if quoted := _QUOTED_TITLE.match(text):
+        # Chicago: “Title.” Journal 37 (4): 912–931.
+        _set_title(ref, quoted["title"])
+        after = clean_spaces(text[quoted.end():]).strip(" .,;")
+        if numbers := _CHICAGO_NUMBERS.search(after):
+            ref.volume, ref.issue = numbers["vol"], numbers["issue"]
+            ref.page_start, ref.page_end = numbers["start"], numbers["end"]
+            ref.venue = tidy(after[: numbers.start()]) or None
+        elif after:
+            _venue_or_extra(_split_sentences(after), ref)
+        return
     if bracket:
         ref.translated_title = tidy(strip_quotes(bracket.group(1)))
         _set_title(ref, text[: bracket.start()])
@@ -364,7 +406,9 @@ def _venue_or_extra(sentences: list[str], ref: Reference) -> None:
         cleaned = tidy(sentence)
         if not cleaned:
             continue
-        if ref.venue is None and not re.search(r"\b(?:report|rapport)\b", cleaned, re.IGNORECASE):
+        if ref.publisher is None and (m := _PLACE_PUBLISHER.match(cleaned)) and looks_like_org(m["publisher"]):
+            ref.place, ref.publisher = tidy(m["place"]), tidy(m["publisher"])
+        elif ref.venue is None and not re.search(r"\b(?:report|rapport)\b", cleaned, re.IGNORECASE):
             _venue_parts(cleaned, ref)
         else:
             ref.extra.append(cleaned)
