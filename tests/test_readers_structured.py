@@ -38,6 +38,7 @@ from scholargraph.records import (
 )
 
 DATA = Path(__file__).parent / "data" / "formats"
+LIBYAML = hasattr(yaml, "CSafeLoader")  # the readers use libyaml when PyYAML has it; its messages differ
 PERSON, ORG = AgentKind.PERSON, AgentKind.ORGANIZATION
 D = PartialDate
 
@@ -494,7 +495,10 @@ def test_yaml_object_tag_is_refused() -> None:
 def test_deep_nesting_is_refused() -> None:
     with pytest.raises(DocumentError) as caught:
         yamlcv.read("[" * 5000 + "]" * 5000, "deep.yaml")
-    assert str(caught.value) == "deep.yaml: the YAML is nested too deep to read; flatten it below 100 levels"
+    assert str(caught.value) == (
+        "deep.yaml:1: the YAML is nested more than 100 levels deep; flatten it" if LIBYAML
+        else "deep.yaml: the YAML is nested too deep to read; flatten it below 100 levels"  # PyYAML recursion
+    )
     with pytest.raises(DocumentError) as caught:
         jsonresume.read("[" * 150 + "]" * 150, "deep.json")
     assert str(caught.value) == "deep.json:1: the JSON is nested more than 100 levels deep; flatten it"
@@ -507,8 +511,19 @@ def test_yaml_alias_bomb_is_refused() -> None:
         lines.append(f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]")
     with pytest.raises(DocumentError) as caught:
         yamlcv.read("\n".join(lines) + "\n", "bomb.yaml")
-    assert caught.value.line is not None
-    assert "expands to more than 200000 values" in str(caught.value)
+    assert str(caught.value).startswith("bomb.yaml:")
+    assert str(caught.value).endswith(
+        "the YAML's aliases repeat more than 100000 values (an alias bomb?); write the data out without nested aliases"
+    )
+
+
+def test_long_yaml_lists_are_read() -> None:
+    entries = "".join(
+        f"      - company: Org {i}\n        position: Role {i}\n        start_date: 2020-01\n        end_date: 2020-02\n"
+        for i in range(10_000)
+    )
+    doc = yamlcv.read("cv:\n  name: A\n  sections:\n    experience:\n" + entries, "long.yaml")
+    assert len(doc.records) == 10_000 and doc.unmapped == ()
 
 
 # --- curated YAML --------------------------------------------------------------
@@ -587,7 +602,8 @@ CURATED_ERRORS = [
     ("- a\n- b\n",
      "c.yaml:1: the file must be a mapping with a 'records:' list; see docs/records-format.md"),
     ("records:\n- record: Work\n  type: [Book\n",
-     "c.yaml:3: invalid YAML: expected ',' or ']', but got '<stream end>'; fix the syntax at this line"),
+     "c.yaml:3: invalid YAML: did not find expected ',' or ']'; fix the syntax at this line" if LIBYAML
+     else "c.yaml:3: invalid YAML: expected ',' or ']', but got '<stream end>'; fix the syntax at this line"),
     ("records:\n- record: Work\n  titles: !!python/object:os.system [x]\n",
      "c.yaml:3: YAML tag '!!python/object:os.system' is refused: only plain data (strings, numbers, lists, "
      "mappings) is read; remove the tag"),

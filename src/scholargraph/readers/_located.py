@@ -31,8 +31,10 @@ from ..records import Agent, AgentKind, Document, Record, Span, Unmapped
 
 MAX_DEPTH = 100
 """Deepest nesting of mappings and lists read from a YAML or JSON document."""
-MAX_NODES = 200_000
-"""Most values a YAML or JSON document may expand to (aliases included)."""
+MAX_NODES = 2_000_000
+"""Most values a JSON document may hold."""
+MAX_ALIAS_VALUES = 100_000
+"""Most values YAML aliases may repeat (a "billion laughs" document repeats billions)."""
 
 _YAML_TAGS = {
     "tag:yaml.org,2002:str",
@@ -45,6 +47,8 @@ _YAML_TAGS = {
     "tag:yaml.org,2002:seq",
 }
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+# libyaml's safe loader when PyYAML was built with it (several times faster), else the pure-Python one.
+_SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,7 @@ def load_yaml(text: str, source: str) -> Loc | None:
     object, a duplicate key, or a document too deep or too large.
     """
     try:
-        node = yaml.compose(strip_bom(text), Loader=yaml.SafeLoader)
+        node = yaml.compose(strip_bom(text), Loader=_SAFE_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark is not None else None
@@ -174,18 +178,22 @@ class _YamlWalker:
     def __init__(self, source: str, lines: list[str]) -> None:
         self.source = source
         self.lines = lines
-        self.count = 0
+        self.seen: set[int] = set()
+        self.repeats = 0
         self.constructor = yaml.SafeLoader("")  # used only to construct plain scalars
 
     def walk(self, node: yaml.Node, depth: int, key_line: int | None = None) -> Loc:
-        self.count += 1
         line = node.start_mark.line + 1
-        if self.count > MAX_NODES:
-            raise DocumentError(
-                self.source, line,
-                f"the YAML expands to more than {MAX_NODES} values (aliases repeated?); "
-                "write the data out without nested aliases",
-            )
+        if id(node) in self.seen:  # reached again through an alias
+            self.repeats += 1
+            if self.repeats > MAX_ALIAS_VALUES:
+                raise DocumentError(
+                    self.source, line,
+                    f"the YAML's aliases repeat more than {MAX_ALIAS_VALUES} values (an alias bomb?); "
+                    "write the data out without nested aliases",
+                )
+        else:
+            self.seen.add(id(node))
         if depth > MAX_DEPTH:
             raise DocumentError(
                 self.source, line, f"the YAML is nested more than {MAX_DEPTH} levels deep; flatten it"

@@ -194,11 +194,10 @@ class _Entry:
             if note and isinstance(block, Entry) and "Duplicate entry key" not in note:
                 builder.skip_span(reader.span(), f"partly decoded: {note}")
             reader.work()
-        elif isinstance(block, (String, Preamble)):
+        elif isinstance(block, (String, Preamble, ExplicitComment)):
+            # @string macros are expanded into the entries; @preamble and @comment hold no work
             end = start + (block.raw or "").rstrip().count("\n")
-            builder.skip_span(Span(builder.source, start, end), "a @string or @preamble definition, not a work")
-        elif isinstance(block, ExplicitComment):
-            pass  # @comment{...}: markup (its lines fall to the markup rule or stay unmapped)
+            builder.extra_markup.update(range(start, end + 1))
         elif isinstance(block, ImplicitComment):
             comment = (block.comment or "").strip()
             if comment and not all(line.strip().startswith("%") for line in comment.splitlines() if line.strip()):
