@@ -194,10 +194,24 @@ def _scan(lines: list[str], state: _State) -> tuple[list[Item], list[tuple[int, 
             body = [m.group("body")]
             j = i + 1
             indent = len(m.group("indent"))
-            while j < n and lines[j].strip() and not _LIST_ITEM.match(lines[j]) and not _HEADING.match(lines[j]) and not _TABLE_ROW.match(lines[j]) and (len(lines[j]) - len(lines[j].lstrip()) > indent or not _starts_entry(lines[j])):
-                body.append(lines[j].strip())
+            nested = False
+            while j < n and lines[j].strip() and not _HEADING.match(lines[j]) and not _TABLE_ROW.match(lines[j]):
+                sub = _LIST_ITEM.match(lines[j])
+                if sub is not None:
+                    if len(sub.group("indent")) <= indent:
+                        break
+                    body.append(BREAK + sub.group("body").strip())  # a sub-item belongs to its parent
+                    nested = True
+                elif len(lines[j]) - len(lines[j].lstrip()) > indent or not _starts_entry(lines[j]):
+                    body.append(lines[j].strip())
+                else:
+                    break
                 j += 1
-            add(number, j, "item", BREAK.join(body) if _hard_breaks(lines[i:j]) else " ".join(body))
+            if _hard_breaks(lines[i:j]):
+                joined = BREAK.join(b.lstrip(BREAK) for b in body)
+            else:
+                joined = " ".join(body).replace(" " + BREAK, BREAK)
+            add(number, j, "item", joined)
             i = j
             continue
         # a paragraph: consecutive plain lines
@@ -314,13 +328,18 @@ def _split_role_org(text: str) -> tuple[str, str | None]:
 def _entry_dates(text: str) -> tuple[DateRange | None, str]:
     """Take a date range off the start or the end of an entry's text."""
     stripped = clean_spaces(text)
+    best: tuple[DateRange, str] | None = None
     for m in re.finditer(r"[:\-–—,|]\s|\s[—–-]\s|\s", stripped):
         head, rest = stripped[: m.start()].strip(), stripped[m.end() :].strip()
         if not rest:
             continue
+        if best is not None and not re.search(r"\d", head[-6:]) and not re.search(r"present|now|today|aujourd|current|ongoing|actuel", head[-12:], re.I):
+            continue
         rng = parse_range(head.strip("()[]*_ :"))
         if rng is not None and rng.start is not None:
-            return rng, rest.lstrip(":-–—,| ")
+            best = (rng, rest.lstrip(":-–—,| "))  # keep the longest: "Sept. 2018 – Aug. 2019"
+    if best is not None:
+        return best
     m = re.search(r"[\s(,\-–—]+\(?(?P<d>[^(),]*\d{4}[^(),]*)\)?\s*\.?$", stripped)
     if m:
         rng = parse_range(m["d"].strip())
