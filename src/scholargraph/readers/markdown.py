@@ -54,7 +54,7 @@ _DOCTORAL = re.compile(r"\b(?:ph\.?\s?d|doctora\w*|doctorat|these de doctorat|th
 _MASTERS = re.compile(r"\b(?:masters?|m\.?\s?a\b|m\.?\s?sc|msc|m\.?\s?res|mba|m[12]\b|dea|dess|maitrise|maîtrise|mphil)\b", re.I)
 _THESIS = re.compile(
     r"(?:thesis|dissertation|thèse|these|mémoire|memoire)\s*(?:title|titre|on|sur|entitled|intitulée?)?\s*:?\s*"
-    r"(?:\"(?P<t1>[^\"]+)\"|“(?P<t2>[^”]+)”|«\s*(?P<t3>[^»]+?)\s*»|‘(?P<t4>[^’]+)’)",
+    r"(?:\"(?P<t1>[^\"]+)\"|“(?P<t2>[^”]+)”|«\s*(?P<t3>[^»]+?)\s*»|‘(?P<t4>[^’]+)’|\*(?P<t5>[^*]+)\*|(?<!\w)_(?P<t6>[^_]+)_(?!\w))",
     re.I,
 )
 _HOURS = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:h|hrs?|hours?|heures?)\b\.?", re.I)
@@ -384,6 +384,9 @@ def _role_entry(item: Item, span: Span, state: _State) -> bool:
             dates = item.dates
         role_text, org_text = _split_role_org(head)
         description = " ".join(parts[1:])
+        raw_parts = [p.strip() for p in item.text.split(BREAK) if p.strip()]
+        if len(raw_parts) == len(parts) and len(parts) > 1:
+            description = " ".join(raw_parts[1:])  # Markdown kept: a thesis title may be in italics
     role_text = tidy(role_text)
     if not role_text:
         return False
@@ -391,6 +394,7 @@ def _role_entry(item: Item, span: Span, state: _State) -> bool:
     start = dates.start if dates else None
     end = dates.end if dates else None
     description, thesis_title = _thesis_in(description or "", role_text)
+    description = plain(description) if description else description
     state.records.append(
         Role(kind, owner, role_text, span, org, start, end, bool(dates and dates.ongoing), description or None)
     )
@@ -418,7 +422,7 @@ def _thesis_in(description: str, role: str) -> tuple[str, str | None]:
     m = _THESIS.search(description)
     if not m:
         return clean_spaces(description), None
-    title = tidy(next(t for t in m.group("t1", "t2", "t3", "t4") if t))
+    title = tidy(next(t for t in m.group("t1", "t2", "t3", "t4", "t5", "t6") if t))
     before = description[: m.start()]
     if before.strip() and not re.search(r"[.;:]\s*$", before):
         return clean_spaces(description), title  # the thesis is named inside a sentence: keep it
@@ -607,11 +611,41 @@ def _work_entry(item: Item, span: Span, state: _State) -> bool:
     ref = parse_reference(styled)
     if not ref.title:
         return False
+    if state.owner is not None:
+        for author in ref.authors:
+            if not author.organization and _is_owner(author.name, state.owner.name):
+                author.name = state.owner.name
     wtype = item.subtype or _guess_type(ref, styled.text)
     if item.section == Section.TALKS:
         wtype = WorkType.PRESENTATION
     state.records.append(build_work(ref, wtype, span, state.owner, implied_owner=item.section == Section.TALKS or not ref.authors))
     return True
+
+
+def _is_owner(name: str, owner: str) -> bool:
+    """``H. R. Whitfield`` or ``Berthier C.`` written for the owner ``Hannah R. Whitfield``."""
+    if name == owner:
+        return False
+    from ..dates import fold
+
+    owner_words = [fold(w).strip(".,") for w in owner.split()]
+    words = [fold(w).strip(".,") for w in name.split()]
+    family = owner_words[-1]
+    if family not in words or len(words) < 2:
+        return False
+    given = [w for w in words if w != family]
+    owner_given = owner_words[:-1]
+    if not given or not owner_given:
+        return False
+    letters = [part[:1] for w in given for part in w.split("-") if part]
+    owner_letters = [part[:1] for w in owner_given for part in w.split("-") if part]
+    if any(len(w) > 1 and w not in owner_given for w in given if "-" not in w and not is_initial_word(w)):
+        return False
+    return letters[0] == owner_letters[0] and all(letter in owner_letters for letter in letters)
+
+
+def is_initial_word(word: str) -> bool:
+    return len(word) <= 2
 
 
 # ---------------------------------------------------------------------- courses
