@@ -607,10 +607,28 @@ def build_work(ref: Reference, wtype: WorkType, span: Span, owner: Agent | None,
 def _work_entry(item: Item, span: Span, state: _State) -> bool:
     if item.form == "heading":
         return False
-    styled = parse_inline(re.sub(r"^\s*\d{1,3}[.)]\s+", "", item.text))
+    raw = re.sub(r"^\s*\d{1,3}[.)]\s+", "", item.text)
+    lead_date = None
+    with_names: list[str] = []
+    if item.section == Section.TALKS:
+        # "14 March 2024 — Title…": a date first
+        if (m := re.match(r"^\s*(?P<d>[^—–:|]{3,40}?)\s*[—–:|]\s+", raw)) and (rng := parse_range(plain(m["d"]))) is not None and rng.start is not None:
+            lead_date, raw = rng.start, raw[m.end():]
+        # "(with A and B)" / "Avec A :": co-speakers after the owner
+        if m := re.search(r"\s*\((?:with|avec|con)\s+(?P<names>[^()]+)\)", raw, re.I):
+            with_names, raw = _with_names(m["names"]), raw[: m.start()] + raw[m.end():]
+        elif m := re.match(r"^\s*(?:with|avec|con)\s+(?P<names>[^:]+?)\s*:\s+", raw, re.I):
+            with_names, raw = _with_names(m["names"]), raw[m.end():]
+    styled = parse_inline(raw)
     ref = parse_reference(styled)
     if not ref.title:
         return False
+    if lead_date is not None and ref.date is None:
+        ref.date = lead_date
+    if with_names and state.owner is not None and not ref.authors:
+        from .refs import NameRef
+
+        ref.authors = [NameRef(state.owner.name)] + [NameRef(n) for n in with_names]
     if state.owner is not None:
         for author in ref.authors:
             if not author.organization and _is_owner(author.name, state.owner.name):
@@ -620,6 +638,13 @@ def _work_entry(item: Item, span: Span, state: _State) -> bool:
         wtype = WorkType.PRESENTATION
     state.records.append(build_work(ref, wtype, span, state.owner, implied_owner=item.section == Section.TALKS or not ref.authors))
     return True
+
+
+def _with_names(text: str) -> list[str]:
+    from .refs import split_names
+
+    names = [display_person_name(n) for n in split_names(plain(text))]
+    return names if names and all(looks_like_person(n) for n in names) else []
 
 
 def _is_owner(name: str, owner: str) -> bool:

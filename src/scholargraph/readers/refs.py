@@ -344,6 +344,18 @@ def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
         (a, b) for a, b in styled.italic if text[a:b].strip(" .,;:") and clean_spaces(text[a:b])
     ]
     bracket = re.search(r"\[([^\]]{3,})\]", text)
+    quoted = _QUOTED_TITLE.match(text)
+    if quoted and italic and italic[0][0] >= quoted.end():
+        # “Title.” Keynote, *Event*, City.
+        _set_title(ref, quoted["title"])
+        a, b = italic[0]
+        ref.venue = tidy(strip_quotes(clean_spaces(text[a:b])))
+        ref.venue_italic = True
+        tail = [p for p in re.split(r"\s*[,.]\s+|\s*,\s*", clean_spaces(text[b:])) if p.strip(" .,;:")]
+        leftover = [tidy(p) for p in _parse_numbers(tail, ref) if tidy(p)]
+        if leftover:
+            ref.place = ", ".join(leftover)
+        return
     if italic:
         a, b = italic[0]
         before = text[:a]
@@ -414,7 +426,13 @@ def _venue_or_extra(sentences: list[str], ref: Reference) -> None:
             ref.extra.append(cleaned)
 
 
+_DESCRIPTOR = re.compile(
+    r"\s*\[[^\]]*\b(?:presentation|poster|paper|session|keynote|abstract|communication)\b[^\]]*\]\s*\.?$", re.I
+)
+
+
 def _set_title(ref: Reference, text: str) -> None:
+    text = _DESCRIPTOR.sub("", tidy(text))  # APA "[Paper presentation]" describes, it is not the title
     title = tidy(strip_quotes(tidy(text)))
     title = re.sub(r"\s+(?:In|in)$", "", title)
     ref.title = tidy(strip_quotes(title))
