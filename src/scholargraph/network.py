@@ -1,0 +1,417 @@
+"""The co-authorship network: from the canned queries to files to take away and a picture.
+
+``load_network`` runs ``coauthorship-nodes`` and ``coauthorship-network`` (the same
+queries a user can run by hand) and returns a :class:`CoauthorNetwork`: persons
+with their number of works, and weighted edges (number of shared works).  Works
+with more than ``max_authors`` authors are left out (VIVO's rule, default 100).
+
+``write_network`` writes, into one directory:
+
+=====================  ===========================================================
+``coauthorship.graphml``  GraphML (networkx, Cytoscape, yEd)
+``coauthorship.gexf``     GEXF (Gephi); node ``label`` and ``works``, edge ``weight``
+``edges.csv``             source,target,weight,first_year,last_year (IRIs as ids; R)
+``nodes.csv``             id,label,works
+``coauthorship.svg``      the picture: node size by works, edge width by shared works
+``coauthorship.png``      the same picture as a bitmap
+=====================  ===========================================================
+
+The layout is seeded, so the same network gives the same picture.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .errors import QueryError, ScholargraphError
+from .queries import ParamType, SparqlBackend, bind_query, load_queries, open_backend, resolve_entity
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "Collaboration",
+    "CoauthorNetwork",
+    "NetworkPerson",
+    "draw_network",
+    "load_network",
+    "run_network_command",
+    "write_csv",
+    "write_gexf",
+    "write_graphml",
+    "write_network",
+]
+
+DEFAULT_MAX_AUTHORS = 100
+LAYOUT_SEED = 42
+
+
+@dataclass(frozen=True)
+class NetworkPerson:
+    """A node: a person and the number of (not hyperauthored) works they authored."""
+
+    iri: str
+    name: str
+    works: int
+
+
+@dataclass(frozen=True)
+class Collaboration:
+    """An edge: two persons and the works they share (``source`` < ``target``)."""
+
+    source: str
+    target: str
+    weight: int
+    first_year: int | None = None
+    last_year: int | None = None
+
+
+@dataclass(frozen=True)
+class CoauthorNetwork:
+    """Persons and weighted co-authorship edges, in the order the queries return them."""
+
+    people: tuple[NetworkPerson, ...]
+    edges: tuple[Collaboration, ...]
+    max_authors: int = DEFAULT_MAX_AUTHORS
+    ego: str | None = None  # the person an ego network is centred on
+
+    def person(self, iri: str) -> NetworkPerson:
+        for p in self.people:
+            if p.iri == iri:
+                return p
+        raise QueryError(f"{iri} is not in the co-authorship network (no work with at most {self.max_authors} authors)")
+
+    def ego_network(self, iri: str) -> CoauthorNetwork:
+        """The person, their co-authors, and the edges among all of them."""
+        self.person(iri)
+        keep = {iri}
+        for e in self.edges:
+            if iri in (e.source, e.target):
+                keep.update((e.source, e.target))
+        return CoauthorNetwork(
+            people=tuple(p for p in self.people if p.iri in keep),
+            edges=tuple(e for e in self.edges if e.source in keep and e.target in keep),
+            max_authors=self.max_authors,
+            ego=iri,
+        )
+
+    def to_networkx(self) -> nx.Graph:
+        """An undirected networkx graph: nodes keyed by IRI with ``label`` and ``works``;
+        edges with ``weight`` and, when known, ``first_year`` and ``last_year``."""
+        import networkx as nx
+
+        graph = nx.Graph()
+        for p in self.people:
+            graph.add_node(p.iri, label=p.name, works=p.works)
+        for e in self.edges:
+            years = {k: v for k, v in (("first_year", e.first_year), ("last_year", e.last_year)) if v is not None}
+            graph.add_edge(e.source, e.target, weight=e.weight, **years)
+        return graph
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_network(
+    *,
+    store: Any = None,
+    graph_dir: Path | None = None,
+    endpoint: str | None = None,
+    max_authors: int = DEFAULT_MAX_AUTHORS,
+    person: str | None = None,
+) -> CoauthorNetwork:
+    """The co-authorship network of the graph (or the ego network of ``person``,
+    given as IRI, ORCID or name), from the canned queries."""
+    backend = open_backend(store=store, graph_dir=graph_dir, endpoint=endpoint)
+    return network_from_backend(backend, max_authors=max_authors, person=person)
+
+
+def network_from_backend(
+    backend: SparqlBackend, *, max_authors: int = DEFAULT_MAX_AUTHORS, person: str | None = None
+) -> CoauthorNetwork:
+    queries = load_queries()
+    params = {"max_authors": max_authors}
+    nodes = backend.select(bind_query(queries["coauthorship-nodes"], params, backend))
+    edges = backend.select(bind_query(queries["coauthorship-network"], params, backend))
+    network = CoauthorNetwork(
+        people=tuple(NetworkPerson(str(iri), str(name), int(str(works))) for iri, name, works in nodes.rows),
+        edges=tuple(
+            Collaboration(str(s), str(t), int(str(w)), _year(fy), _year(ly))
+            for s, _, t, _, w, fy, ly in edges.rows
+        ),
+        max_authors=max_authors,
+    )
+    if person is None:
+        return network
+    return network.ego_network(resolve_entity(backend, ParamType.PERSON, person))
+
+
+def _year(value: object) -> int | None:
+    return None if value is None else int(str(value))
+
+
+# --------------------------------------------------------------------------- files
+
+
+def write_graphml(network: CoauthorNetwork, path: Path) -> Path:
+    import networkx as nx
+
+    nx.write_graphml(network.to_networkx(), path, encoding="utf-8", prettyprint=True)
+    return path
+
+
+def write_gexf(network: CoauthorNetwork, path: Path) -> Path:
+    import networkx as nx
+
+    nx.write_gexf(network.to_networkx(), path, encoding="utf-8", prettyprint=True, version="1.2draft")
+    return path
+
+
+def write_csv(network: CoauthorNetwork, edges_path: Path, nodes_path: Path) -> tuple[Path, Path]:
+    """``edges.csv`` (source,target,weight,first_year,last_year) and ``nodes.csv`` (id,label,works)."""
+    with edges_path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["source", "target", "weight", "first_year", "last_year"])
+        for e in network.edges:
+            writer.writerow([e.source, e.target, e.weight, _blank(e.first_year), _blank(e.last_year)])
+    with nodes_path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "label", "works"])
+        for p in network.people:
+            writer.writerow([p.iri, p.name, p.works])
+    return edges_path, nodes_path
+
+
+def _blank(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+# --------------------------------------------------------------------------- picture
+
+
+def _layout(graph: nx.Graph, seed: int) -> dict[Any, tuple[float, float]]:
+    """Seeded positions: the largest connected component in the middle, the
+    smaller ones in rows underneath, each laid out on its own."""
+    import networkx as nx
+
+    components = sorted(
+        (sorted(c, key=str) for c in nx.connected_components(graph)), key=lambda c: (-len(c), str(c[0]))
+    )
+    if not components:
+        return {}
+    total = graph.number_of_nodes()
+    pos: dict[Any, tuple[float, float]] = {}
+    main = components[0]
+    pos.update(_component_layout(graph.subgraph(main), seed, radius=1.0))
+    rest = components[1:]
+    if not rest:
+        return pos
+    # small components: cells of a grid below the main one, sized by their share
+    columns = max(4, math.ceil(math.sqrt(len(rest) * 2)))
+    cell = 2.0 / columns
+    for index, component in enumerate(rest):
+        row, column = divmod(index, columns)
+        radius = cell * 0.4 * (1.0 if len(component) > 1 else 0.0)
+        radius = min(radius, cell * 0.4 * math.sqrt(len(component) / max(2, total / 20)) + 0.02)
+        cx = -1.0 + cell * (column + 0.5)
+        cy = -1.25 - cell * row
+        for node, (x, y) in _component_layout(graph.subgraph(component), seed, radius=radius).items():
+            pos[node] = (cx + x, cy + y)
+    return pos
+
+
+def _component_layout(graph: nx.Graph, seed: int, radius: float) -> dict[Any, tuple[float, float]]:
+    import networkx as nx
+
+    n = graph.number_of_nodes()
+    if n == 1:
+        return {next(iter(graph)): (0.0, 0.0)}
+    if n < 500:
+        # Fruchterman-Reingold, dense numpy (networkx needs scipy from 500 nodes on)
+        raw = nx.spring_layout(graph, weight=None, k=1.8 / math.sqrt(n), iterations=150, seed=seed)
+    else:
+        raw = nx.forceatlas2_layout(graph, weight=None, seed=seed, max_iter=200, scaling_ratio=2.0, gravity=1.0)
+    xs = [float(p[0]) for p in raw.values()]
+    ys = [float(p[1]) for p in raw.values()]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 or 1.0
+    return {node: ((float(x) - cx) / span * radius, (float(y) - cy) / span * radius) for node, (x, y) in raw.items()}
+
+
+def _communities(graph: nx.Graph, seed: int) -> dict[Any, int]:
+    import networkx as nx
+
+    if graph.number_of_edges() == 0:
+        return {n: 0 for n in graph}
+    groups = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    ordered = sorted(groups, key=lambda g: (-len(g), min(str(n) for n in g)))
+    return {n: i for i, group in enumerate(ordered) for n in group}
+
+
+def draw_network(
+    network: CoauthorNetwork,
+    paths: Sequence[Path],
+    *,
+    labels: int | None = None,
+    seed: int = LAYOUT_SEED,
+    title: str | None = None,
+) -> list[Path]:
+    """Draw the network to each path (format from the suffix: .svg, .png, .pdf).
+
+    Node area grows with the number of works, edge width with shared works,
+    colours mark communities (Louvain, seeded). Every node is labelled in
+    networks of up to 40 people, else the ``labels`` (default 30) people with
+    the most works.
+    """
+    # A bare Figure renders through Agg (PNG) or the SVG/PDF backends when saved;
+    # pyplot and its global backend are not used.
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    graph = network.to_networkx()
+    n = graph.number_of_nodes()
+    pos = _layout(graph, seed)
+    community = _communities(graph, seed)
+    max_works = max((p.works for p in network.people), default=1) or 1
+    max_weight = max((e.weight for e in network.edges), default=1) or 1
+    big = n > 40
+    if labels is None:
+        labels = n if not big else 30
+    ranked = sorted(network.people, key=lambda p: (-p.works, -graph.degree(p.iri), p.name, p.iri))
+    labelled = {p.iri for p in ranked[:labels]}
+    if network.ego:
+        labelled.add(network.ego)
+
+    side = 9.0 if n <= 60 else min(18.0, 9.0 + math.sqrt(n) / 2.5)
+    palette = [
+        "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+        "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf",
+    ]
+    node_scale = 900.0 if not big else 420.0
+
+    with rc_context({"svg.hashsalt": "scholargraph", "svg.fonttype": "none", "font.family": "DejaVu Sans"}):
+        figure = Figure(figsize=(side, side), dpi=150 if n <= 200 else 110)
+        axes = figure.add_axes((0.01, 0.01, 0.98, 0.94))
+        axes.set_axis_off()
+        # edges first, light and thin for single shared works
+        for e in sorted(network.edges, key=lambda e: e.weight):
+            (x1, y1), (x2, y2) = pos[e.source], pos[e.target]
+            share = e.weight / max_weight
+            axes.plot(
+                [x1, x2], [y1, y2], color="#555555", alpha=0.25 + 0.5 * share if not big else 0.12 + 0.5 * share,
+                linewidth=0.6 + 5.0 * share if not big else 0.3 + 3.0 * share, zorder=1, solid_capstyle="round",
+            )
+        xs = [pos[p.iri][0] for p in network.people]
+        ys = [pos[p.iri][1] for p in network.people]
+        sizes = [20.0 + node_scale * math.sqrt(p.works / max_works) for p in network.people]
+        colours = [palette[community.get(p.iri, 0) % len(palette)] for p in network.people]
+        edgecolours = ["#000000" if p.iri == network.ego else "#ffffff" for p in network.people]
+        axes.scatter(xs, ys, s=sizes, c=colours, edgecolors=edgecolours, linewidths=1.2, zorder=2)
+        if xs:
+            pad_x = (max(xs) - min(xs)) * 0.08 + 0.1
+            pad_y = (max(ys) - min(ys)) * 0.08 + 0.1
+            axes.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
+            axes.set_ylim(min(ys) - pad_y, max(ys) + pad_y * 1.5)
+        # a light box rather than a stroke keeps names as <text> in the SVG (searchable)
+        halo = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
+        size_of = {p.iri: size for p, size in zip(network.people, sizes)}
+        placed: list[tuple[float, float, float, float]] = []
+        points = figure.dpi / 72.0
+        for p in ranked:  # most prolific first; in a big network, a name that would overlap is left out
+            if p.iri not in labelled:
+                continue
+            x, y = pos[p.iri]
+            offset = math.sqrt(size_of[p.iri]) / 2 + 2
+            fontsize = 9.0 if not big else 8.0 + 5.0 * math.sqrt(p.works / max_works)
+            px, py = axes.transData.transform((x, y))
+            width = len(p.name) * fontsize * 0.58 * points
+            height = fontsize * 1.25 * points
+            lift = offset * points
+            # above the node, else below it; in a small network every name is shown
+            above = (px - width / 2, py + lift, px + width / 2, py + lift + height)
+            below = (px - width / 2, py - lift - height, px + width / 2, py - lift)
+            free = [box for box in (above, below) if not any(_overlap(box, b) for b in placed)]
+            if not free and big and p.iri != network.ego:
+                continue
+            box = free[0] if free else above
+            placed.append(box)
+            up = box is above
+            axes.annotate(
+                p.name, (x, y), xytext=(0, offset if up else -offset), textcoords="offset points",
+                ha="center", va="bottom" if up else "top", fontsize=fontsize, zorder=3, bbox=halo,
+                fontweight="bold" if p.iri == network.ego else "normal",
+            )
+        heading = "\n".join(textwrap.wrap(title or _default_title(network), width=int(side * 11)))
+        figure.text(0.01, 0.985, heading, ha="left", va="top", fontsize=10 if not big else 12, color="#333333")
+        written = []
+        for path in paths:
+            suffix = path.suffix.lower().lstrip(".")
+            metadata = {"Date": None} if suffix in ("svg", "pdf") else None
+            figure.savefig(path, format=suffix, metadata=metadata, facecolor="white")
+            written.append(path)
+    return written
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _default_title(network: CoauthorNetwork) -> str:
+    people = len(network.people)
+    links = len(network.edges)
+    centre = ""
+    if network.ego:
+        centre = f" around {network.person(network.ego).name}"
+    return (
+        f"Co-authorship network{centre}: {people} people, {links} links. "
+        f"Node size: works; line width: shared works; works with over {network.max_authors} authors left out."
+    )
+
+
+# --------------------------------------------------------------------------- everything at once
+
+
+def write_network(network: CoauthorNetwork, out_dir: Path) -> list[Path]:
+    """Write GraphML, GEXF, the CSV edge and node lists, SVG and PNG into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [
+        write_graphml(network, out_dir / "coauthorship.graphml"),
+        write_gexf(network, out_dir / "coauthorship.gexf"),
+        *write_csv(network, out_dir / "edges.csv", out_dir / "nodes.csv"),
+    ]
+    written += draw_network(network, [out_dir / "coauthorship.svg", out_dir / "coauthorship.png"])
+    return written
+
+
+def run_network_command(
+    person: str | None,
+    build_dir: Path | str | None,
+    endpoint: str | None,
+    out_dir: Path | str,
+    stream: TextIO | None = None,
+) -> int:
+    """``scholargraph network [--person …] --out DIR``: write the files, list them; 0 or 1."""
+    out = stream or sys.stdout
+    try:
+        if endpoint is not None:
+            network = load_network(endpoint=endpoint, person=person)
+        else:
+            network = load_network(graph_dir=Path(build_dir or "build"), person=person)
+        written = write_network(network, Path(out_dir))
+    except ScholargraphError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write into {out_dir}: {exc}", file=sys.stderr)
+        return 1
+    out.write(f"{len(network.people)} people, {len(network.edges)} links\n")
+    for path in written:
+        out.write(f"wrote {path}\n")
+    return 0
