@@ -33,8 +33,6 @@ KNOWN_GAPS: set[tuple[str, str]] = {
     ("cv-camille-berthier.md", "courses"),
     ("cv-camille-berthier.md", "unmapped_lines"),
     ("cv-hannah-whitfield.md", "persons"),
-    ("cv-hannah-whitfield.md", "service"),
-    ("cv-hannah-whitfield.md", "courses"),
     ("cv-hannah-whitfield.md", "unmapped_lines"),
     ("cv-tomas-rivera.md", "persons"),
     ("cv-tomas-rivera.md", "positions"),

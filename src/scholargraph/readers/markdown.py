@@ -470,7 +470,16 @@ def _service_entry(item: Item, span: Span, state: _State) -> bool:
                 orgs.append(m["org"])
             continue
         description.append(line)
-    if not orgs:
+    split_done = False
+    if not orgs and role_name is None and dates is not pending["dates"] and (m := re.match(r"^(?P<role>[^,]{2,40}?),\s*(?P<org>[A-ZÀ-Ý].+)$", text_rest)):
+        # "Associate editor, *New Technology, Work and Employment*": the role, then one organisation
+        role_words = m["role"].split()
+        if len(role_words) <= 4 and not looks_like_org(m["role"]) and all(not w[:1].isupper() for w in role_words[1:]):
+            role_name, orgs, description = m["role"].strip(), [m["org"].strip(" .")], []
+            split_done = True
+    if split_done:
+        pass
+    elif not orgs:
         orgs = _capitalised_runs(" ".join(description))
         if not orgs and role_name is None:
             role, org = _split_role_org(text_rest)
@@ -701,6 +710,10 @@ def _course_entry(item: Item, span: Span, state: _State) -> bool:
         parts = [p.strip() for p in re.split(r",\s+(?![^()]*\))", text)]
         if len(parts) >= 2 and looks_like_org(parts[-1]):
             name_cell, provider = ", ".join(parts[:-1]), parts[-1]
+    if not cells:
+        italic = [parse_inline(item.text).text[a:b] for a, b in parse_inline(item.text).italic]
+        if len(italic) == 1 and italic[0].strip() and (lead := name_cell.find(italic[0])) > 0 and re.match(r"^[^:()]{2,40}:\s*$", name_cell[:lead]):
+            name_cell = name_cell[lead:]  # "Guest lecture: *Course*": the label is not the name
     workload = audience = None
     name = name_cell
     if m := re.search(r"\(([^()]*)\)\s*$", name_cell):
