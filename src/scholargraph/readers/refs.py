@@ -216,7 +216,7 @@ def _author_refs(styled: Styled, text: str, start: int, end: int, inverted_first
             return [NameRef(clean_spaces(name), styled.is_bold(a, b), organization=True)], end
     for name, a, b in pieces:
         bold = any(x < b and a < y for x, y in styled.bold)
-        cleaned = clean_spaces(name)
+        cleaned = re.sub(r"\s*\((?:dir|dirs|eds?|éds?|coord)\.?\)\s*$", "", clean_spaces(name))  # "X (dir.)": a role, not the name
         if not looks_like_person(cleaned) and not (bold and len(cleaned.split()) <= 5 and not looks_like_org(cleaned)):
             if not refs and bold and looks_like_org(cleaned):
                 refs.append(NameRef(cleaned, True, organization=True))
