@@ -49,8 +49,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, TextIO
 
@@ -217,7 +218,7 @@ class _Client:
         self,
         method: str,
         url: str,
-        body: bytes | None = None,
+        body: bytes | Callable[[], Iterator[bytes]] | None = None,
         headers: Mapping[str, str] | None = None,
         *,
         retry: bool = True,
@@ -229,7 +230,8 @@ class _Client:
         for attempt in range(attempts):
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
-            req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+            data = body() if callable(body) else body  # a fresh stream for each attempt
+            req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
             self.requests_sent += 1
             try:
                 with self._opener.open(req, timeout=self.timeout) as response:
@@ -278,11 +280,12 @@ def _one_line(text: str, limit: int = 200) -> str:
 @dataclass(frozen=True)
 class _Dump:
     path: Path
-    lines: tuple[bytes, ...]  # one N-Triples statement per item, newline included
+    triples: tuple[pyoxigraph.Triple, ...]  # distinct, no blank nodes
 
-    @property
-    def triples(self) -> int:
-        return len(self.lines)
+    @cached_property
+    def lines(self) -> tuple[bytes, ...]:
+        """One N-Triples statement per item, newline included (for deltas)."""
+        return _ntriples_lines(self.triples)
 
 
 def _read_dump(path: Path) -> _Dump:
@@ -297,19 +300,35 @@ def _read_dump(path: Path) -> _Dump:
         raise PublishError(f"{path}: no such file; run 'scholargraph build' first") from None
     except SyntaxError as exc:
         raise PublishError(f"{path}: not valid {fmt.name}: {exc}") from None
+    blank = pyoxigraph.BlankNode
     for triple in triples:
-        if isinstance(triple.subject, pyoxigraph.BlankNode) or isinstance(triple.object, pyoxigraph.BlankNode):
+        if type(triple.subject) is blank or type(triple.object) is blank:
             raise PublishError(
                 f"{path}: the graph has blank nodes (e.g. in {triple}); scholargraph graphs have none, "
                 "and a store cannot match them for a reload or a delta"
             )
-    return _Dump(path, _ntriples_lines(triples))
+    return _Dump(path, tuple(triples))
 
 
 def _ntriples_lines(triples: Iterable[pyoxigraph.Triple]) -> tuple[bytes, ...]:
-    data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-    assert data is not None
-    return tuple(data.splitlines(keepends=True))
+    return tuple(_encode(triples).splitlines(keepends=True))
+
+
+def _encode(items: Iterable[pyoxigraph.Triple] | Sequence[bytes]) -> bytes:
+    """N-Triples for triples (written by pyoxigraph) or for statements already written."""
+    if isinstance(items, Sequence) and items and isinstance(items[0], bytes):
+        return b"".join(items)  # type: ignore[arg-type]
+    return pyoxigraph.serialize(items, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
+
+
+def _streamed(items: Sequence[pyoxigraph.Triple] | Sequence[bytes], batch: int = 20_000) -> Callable[[], Iterator[bytes]]:
+    """A body written while it is sent (chunked transfer), so that writing overlaps loading."""
+
+    def body() -> Iterator[bytes]:
+        for start in range(0, len(items), batch):
+            yield _encode(items[start : start + batch])
+
+    return body
 
 
 def _canonical_lines(data: bytes, content_type: str, what: str) -> set[bytes]:
@@ -398,7 +417,7 @@ def publish(
     _check_endpoint_url(endpoint)
     graph = _graph_term(graph_iri)
     dump = _read_dump(graph_file)
-    if dump.triples == 0:
+    if len(dump.triples) == 0:
         raise PublishError(f"{graph_file}: the graph is empty; refusing to replace <{graph_iri}> with nothing")
     parts = urllib.parse.urlsplit(endpoint)
     client = _Client(credentials, f"{parts.scheme}://{parts.netloc}/", retries=retries, backoff=backoff, timeout=timeout)
@@ -426,7 +445,7 @@ def publish(
         store=ends.store,
         method="gsp" if use_gsp and not delta else "update",
         mode=mode,
-        triples=dump.triples,
+        triples=len(dump.triples),
         store_triples=store_triples,
         previous_triples=previous,
         requests=client.requests_sent,
@@ -589,30 +608,30 @@ class _Session:
         except _HttpFailure as exc:
             raise _failure(exc, self.ends.update_url, what=what, changed=changed, graph=f"<{self.graph_iri}>") from None
 
-    def load_lines(self, target_iri: str, lines: Sequence[bytes], *, use_gsp: bool, bulk: bool) -> None:
-        """Add ``lines`` to ``target_iri`` in chunks (Graph Store POSTs or INSERT DATA)."""
-        size = len(lines) if bulk else self.chunk_size
-        total = (len(lines) + size - 1) // size
-        for number, start in enumerate(range(0, len(lines), size), start=1):
-            chunk = lines[start : start + size]
+    def load_lines(
+        self, target_iri: str, items: Sequence[pyoxigraph.Triple] | Sequence[bytes], *, use_gsp: bool, bulk: bool
+    ) -> None:
+        """Add triples to ``target_iri`` in chunks (Graph Store POSTs or INSERT DATA)."""
+        size = len(items) if bulk else self.chunk_size
+        total = (len(items) + size - 1) // size
+        for number, start in enumerate(range(0, len(items), size), start=1):
+            chunk = items[start : start + size]
             if use_gsp:
                 url = self.ends.gsp(target_iri, bulk=self.ends.bulk_param is not None)
                 if self.dry_run:
-                    self.show(
-                        f"POST {url}  ({len(chunk)} triples, {sum(map(len, chunk))} bytes, {self.ends.gsp_content_type})"
-                    )
+                    self.show(f"POST {url}  ({len(chunk)} triples as {self.ends.gsp_content_type})")
                 else:
+                    # Digest authentication sends a body twice, so only an unauthenticated one is streamed.
+                    body = _streamed(chunk) if self.client.credentials is None else _encode(chunk)
                     try:
-                        self.client.request(
-                            "POST", url, b"".join(chunk), {"Content-Type": self.ends.gsp_content_type}
-                        )
+                        self.client.request("POST", url, body, {"Content-Type": self.ends.gsp_content_type})
                     except _HttpFailure as exc:
                         raise self._load_failure(exc, url, number, total, target_iri) from None
             else:
-                text = _data_block("INSERT DATA", f"<{target_iri}>", chunk)
                 if self.dry_run:
                     self.show(f"POST {self.ends.update_url}  (INSERT DATA, {len(chunk)} triples)")
                 else:
+                    text = _data_block("INSERT DATA", f"<{target_iri}>", chunk)
                     try:
                         self.client.request(
                             "POST",
@@ -634,7 +653,7 @@ class _Session:
         return _failure(exc, url, what=what, changed=False, graph=f"<{self.graph_iri}>", note=note)
 
     def replace(self, previous: int, *, use_gsp: bool) -> None:
-        lines = self.dump.lines
+        lines = self.dump.triples
         if use_gsp and self.ends.bulk_param is not None and previous == 0:
             # A first load on Oxigraph: one bulk request, committed all at once.
             self.show(f"<{self.graph_iri}> is empty: loading it with one bulk request")
@@ -645,9 +664,9 @@ class _Session:
         self.load_lines(staging, lines, use_gsp=use_gsp, bulk=False)
         if not self.dry_run:
             staged = self.count(staging)
-            if staged != self.dump.triples:
+            if staged != len(self.dump.triples):
                 raise PublishError(
-                    f"the staging graph <{staging}> holds {staged} triples but the dump has {self.dump.triples} "
+                    f"the staging graph <{staging}> holds {staged} triples but the dump has {len(self.dump.triples)} "
                     f"(the store merged or dropped some); the graph <{self.graph_iri}> was not changed"
                 )
         self.swap(staging)
@@ -661,7 +680,7 @@ class _Session:
                 raise
             # The request may have been applied before the connection broke: look.
             try:
-                done = self.count(self.graph_iri, changed=None) == self.dump.triples and self.count(staging) == 0
+                done = self.count(self.graph_iri, changed=None) == len(self.dump.triples) and self.count(staging) == 0
             except PublishError:
                 done = False
             if not done:
@@ -698,28 +717,28 @@ class _Session:
         self.load_lines(staging, inserted, use_gsp=False, bulk=False)
         if not self.dry_run:
             staged = self.count(staging)
-            if staged != self.dump.triples:
+            if staged != len(self.dump.triples):
                 raise PublishError(
                     f"the staging graph <{staging}> holds {staged} triples after the delta but the dump has "
-                    f"{self.dump.triples}; the graph <{self.graph_iri}> was not changed"
+                    f"{len(self.dump.triples)}; the graph <{self.graph_iri}> was not changed"
                 )
         self.swap(staging)
         return "delta", deleted, inserted
 
     def verify(self) -> int:
         held = self.count(self.graph_iri, changed=None)
-        if held != self.dump.triples:
+        if held != len(self.dump.triples):
             raise PublishError(
                 f"after loading, the store holds {held} triples in <{self.graph_iri}> but the dump has "
-                f"{self.dump.triples}: the store merged or dropped triples (Virtuoso, for one, merges "
+                f"{len(self.dump.triples)}: the store merged or dropped triples (Virtuoso, for one, merges "
                 "xsd:gYear/gYearMonth/date literals of equal value on one subject and property)"
             )
         return held
 
 
-def _data_block(operation: str, graph: str, lines: Iterable[bytes]) -> str:
+def _data_block(operation: str, graph: str, items: Sequence[pyoxigraph.Triple] | Sequence[bytes]) -> str:
     """``INSERT DATA``/``DELETE DATA`` over N-Triples statements written by pyoxigraph."""
-    body = b"".join(lines).decode("utf-8")
+    body = _encode(items).decode("utf-8")
     return f"{operation} {{ GRAPH {graph} {{\n{body}}} }}"
 
 

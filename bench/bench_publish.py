@@ -1,0 +1,132 @@
+"""Publishing speed: ``scholargraph.publish`` into a local Oxigraph server vs ``oxigraph load``.
+
+Usage::
+
+    .venv/bin/python bench/bench_publish.py                 # 100k and 1M triples
+    .venv/bin/python bench/bench_publish.py --sizes 100000 --replace
+
+For each size it writes a synthetic Turtle file shaped like a build (works,
+people, dates, titles with language tags; no blank nodes), then times, each
+into a fresh store:
+
+* ``oxigraph load --location DIR --file data.ttl --graph G`` (the store's own
+  bulk loader, process start included);
+* ``publish(data.ttl, endpoint, graph_iri=G)`` against ``oxigraph serve`` on
+  127.0.0.1 (parsing the file, loading, and the count check included);
+
+and with ``--replace`` also a second publish over the loaded graph (staging
+graph + ``MOVE``) and a ``--delta`` publish with nothing to change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from scholargraph.publish import publish
+
+GRAPH = "https://example.org/scholargraph/graph"
+B = "https://example.org/scholargraph/"
+OXIGRAPH = str(Path(sys.executable).parent / "oxigraph")
+
+
+def write_synthetic(path: Path, triples: int) -> None:
+    """``triples`` distinct triples, five per work."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("@prefix schema: <https://schema.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n")
+        for k in range(triples // 5):
+            out.write(
+                f'<{B}work/w{k}> a schema:ScholarlyArticle ;\n'
+                f'    schema:name "Title number {k}: \\"quoted\\" and accentué"@en ;\n'
+                f'    schema:datePublished "{2000 + k % 25}-{1 + k % 12:02d}"^^xsd:gYearMonth ;\n'
+                f"    schema:author <{B}person/p{k % 5000}> ;\n"
+                f'    schema:position "{k}"^^xsd:integer .\n'
+            )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def oxigraph_server(location: Path) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("oxigraph serve did not start") from None
+                time.sleep(0.05)  # polling interval
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def timed(action: object) -> float:
+    start = time.perf_counter()
+    action()  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+def bench(size: int, replace: bool, work: Path) -> None:
+    data = work / f"synthetic-{size}.ttl"
+    write_synthetic(data, size)
+    loader_dir = work / f"load-{size}"
+    load = timed(
+        lambda: subprocess.run(
+            [OXIGRAPH, "load", "--location", str(loader_dir), "--file", str(data), "--graph", GRAPH],
+            check=True,
+            capture_output=True,
+        )
+    )
+    shutil.rmtree(loader_dir)
+    server_dir = work / f"serve-{size}"
+    with oxigraph_server(server_dir) as endpoint:
+        results = []
+        seconds = timed(lambda: results.append(publish(data, endpoint, graph_iri=GRAPH)))
+        first = results[-1]
+        assert first.store_triples == size, first
+        print(f"{size:>9} triples  oxigraph load {load:6.2f} s  publish (initial) {seconds:6.2f} s  "
+              f"ratio {seconds / load:4.2f}  [{first.mode}, {first.requests} requests]")
+        if replace:
+            seconds = timed(lambda: results.append(publish(data, endpoint, graph_iri=GRAPH)))
+            print(f"{'':>9}          publish again (staging + MOVE) {seconds:6.2f} s  ratio {seconds / load:4.2f}")
+            seconds = timed(lambda: results.append(publish(data, endpoint, graph_iri=GRAPH, delta=True)))
+            print(f"{'':>9}          publish --delta, nothing changed {seconds:6.2f} s  ratio {seconds / load:4.2f}")
+    shutil.rmtree(server_dir)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--replace", action="store_true", help="also time a reload and a delta")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-publish-") as work:
+        for size in args.sizes:
+            bench(size, args.replace, Path(work))
+
+
+if __name__ == "__main__":
+    main()
