@@ -708,3 +708,71 @@ def test_queries_list_command() -> None:
         assert f"{name}\n    {query.summary}\n" in text
     assert "--param max_authors=…  integer, default 100:" in text
     assert "--param funder=…  organization, optional:" in text
+
+
+# --------------------------------------------------------------------------- real stores
+
+TEST_GRAPH = "urn:scholargraph:test:canned-queries"
+
+
+def _load_fixture(server: Any) -> None:
+    """Insert the fixture graph into TEST_GRAPH of a running store, in chunks."""
+    data = pyoxigraph.serialize(
+        pyoxigraph.parse(path=str(GRAPH), format=pyoxigraph.RdfFormat.TURTLE),
+        format=pyoxigraph.RdfFormat.N_TRIPLES,
+    )
+    lines = (data or b"").decode("utf-8").splitlines()
+    for start in range(0, len(lines), 400):
+        chunk = "\n".join(lines[start : start + 400])
+        server.update(f"INSERT DATA {{ GRAPH <{TEST_GRAPH}> {{\n{chunk}\n}} }}")
+    assert server.count(TEST_GRAPH) == len(lines)
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def real_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """An Oxigraph server (of this module) or the session's Virtuoso, holding the fixture graph."""
+    from servers import start_oxigraph
+
+    if request.param == "oxigraph":
+        with start_oxigraph(tmp_path_factory.mktemp("oxigraph-queries")) as server:
+            _load_fixture(server)
+            yield server
+    else:
+        server = request.getfixturevalue("virtuoso_server")
+        if server.count(TEST_GRAPH) == 0:
+            _load_fixture(server)
+        yield server
+
+
+# Virtuoso 7.2 stores "2021"^^xsd:gYear as "2021-01" when "2021-01"^^xsd:gYearMonth is
+# in the store too (one internal date value for both; the same family of bug as
+# openlink/virtuoso-opensource#1322): the fixture has both for 2020 and 2021.
+VIRTUOSO_DATE_COLLISION = {"project", "teaching-and-talks"}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_query_rows_on_real_stores(name: str, real_store: Any, request: pytest.FixtureRequest) -> None:
+    # the same rows on an Oxigraph server and on Virtuoso, the graph named as the default graph
+    if real_store.kind == "virtuoso" and name in VIRTUOSO_DATE_COLLISION:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="Virtuoso merges a gYear with the equal gYearMonth"))
+    params, rows = EXPECTED[name]
+    assert run_query(name, params, endpoint=real_store.query_url, graph=TEST_GRAPH).rows == rows
+
+
+def test_injection_on_real_stores(real_store: Any) -> None:
+    before = real_store.count(TEST_GRAPH)
+    assert run_query(_PROBE, {"value": INJECTION}, endpoint=real_store.query_url, graph=TEST_GRAPH).rows == [
+        (INJECTION, None)
+    ]
+    with pytest.raises(QueryError, match="no person matches"):
+        run_query("coauthors", {"person": INJECTION}, endpoint=real_store.query_url, graph=TEST_GRAPH)
+    assert real_store.count(TEST_GRAPH) == before
+
+
+def test_network_on_a_real_store(real_store: Any, tmp_path: Path) -> None:
+    out = io.StringIO()
+    code = run_query_command(
+        "coauthorship-network", [], None, real_store.query_url, "csv", stream=out, graph=TEST_GRAPH
+    )
+    assert code == 0
+    assert len(out.getvalue().splitlines()) == 1 + len(EXPECTED["coauthorship-network"][1])

@@ -124,12 +124,13 @@ def load_network(
     store: Any = None,
     graph_dir: Path | None = None,
     endpoint: str | None = None,
+    graph: str | None = None,
     max_authors: int = DEFAULT_MAX_AUTHORS,
     person: str | None = None,
 ) -> CoauthorNetwork:
     """The co-authorship network of the graph (or the ego network of ``person``,
     given as IRI, ORCID or name), from the canned queries."""
-    backend = open_backend(store=store, graph_dir=graph_dir, endpoint=endpoint)
+    backend = open_backend(store=store, graph_dir=graph_dir, endpoint=endpoint, graph=graph)
     return network_from_backend(backend, max_authors=max_authors, person=person)
 
 
@@ -396,12 +397,13 @@ def run_network_command(
     endpoint: str | None,
     out_dir: Path | str,
     stream: TextIO | None = None,
+    graph: str | None = None,
 ) -> int:
     """``scholargraph network [--person …] --out DIR``: write the files, list them; 0 or 1."""
     out = stream or sys.stdout
     try:
         if endpoint is not None:
-            network = load_network(endpoint=endpoint, person=person)
+            network = load_network(endpoint=endpoint, graph=graph, person=person)
         else:
             network = load_network(graph_dir=Path(build_dir or "build"), person=person)
         written = write_network(network, Path(out_dir))

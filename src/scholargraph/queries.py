@@ -245,21 +245,27 @@ def _rdflib_term(term: Any) -> Term | None:
     raise QueryError(f"unexpected term in a result: {term!r}")
 
 
-CREDENTIAL_ENV = ("SCHOLARGRAPH_SPARQL_USER", "SCHOLARGRAPH_SPARQL_PASSWORD")
-"""Environment variables holding an endpoint's user and password (else ``~/.netrc``)."""
+CREDENTIAL_ENV = ("SCHOLARGRAPH_USER", "SCHOLARGRAPH_PASSWORD")
+"""Environment variables holding an endpoint's user and password (else ``$NETRC`` or ``~/.netrc``),
+the same as ``scholargraph publish`` reads."""
 
 
-def endpoint_credentials(url: str) -> tuple[str, str] | None:
-    """User and password for ``url``: from the environment, else from ``~/.netrc``."""
-    user, password = (os.environ.get(name) for name in CREDENTIAL_ENV)
+def endpoint_credentials(url: str, environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """User and password for ``url``: from the environment, else from the netrc file.
+
+    They are handed to SPARQLWrapper and never printed.
+    """
+    environ = os.environ if environ is None else environ
+    user, password = (environ.get(name) for name in CREDENTIAL_ENV)
     if user and password:
         return user, password
     host = urlparse(url).hostname
-    if not host:
+    path = Path(environ.get("NETRC", Path.home() / ".netrc"))
+    if not host or not path.is_file():
         return None
     try:
-        entry = netrc.netrc().authenticators(host)
-    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        entry = netrc.netrc(str(path)).authenticators(host)
+    except (netrc.NetrcParseError, OSError):
         return None
     if entry is None or not entry[0] or entry[2] is None:
         return None
@@ -267,12 +273,19 @@ def endpoint_credentials(url: str) -> tuple[str, str] | None:
 
 
 class EndpointBackend:
-    """Any SPARQL 1.1 endpoint, through SPARQLWrapper (POST, results as JSON)."""
+    """Any SPARQL 1.1 endpoint, through SPARQLWrapper (POST, results as JSON).
 
-    def __init__(self, url: str, *, timeout: int = 60) -> None:
+    ``graph`` makes that named graph the query's default graph
+    (``default-graph-uri``), e.g. the graph ``scholargraph publish`` loaded.
+    """
+
+    def __init__(self, url: str, *, graph: str | None = None, timeout: int = 60) -> None:
         if urlparse(url).scheme not in ("http", "https"):
             raise QueryError(f"endpoint {url!r} must be an http(s) URL")
+        if graph is not None:
+            sparql_iri(graph)
         self.url = url
+        self.graph = graph
         self.timeout = timeout
 
     def select(self, query: str) -> ResultTable:
@@ -290,6 +303,8 @@ class EndpointBackend:
         client.setMethod(POST)
         client.setReturnFormat(JSON)
         client.setTimeout(self.timeout)
+        if self.graph is not None:
+            client.addDefaultGraph(self.graph)
         credentials = endpoint_credentials(self.url)
         if credentials is not None:
             client.setCredentials(*credentials)
@@ -338,19 +353,22 @@ def table_from_json(data: Mapping[str, Any]) -> ResultTable:
 
 
 def open_backend(
-    *, store: Any = None, graph_dir: Path | None = None, endpoint: str | None = None
+    *, store: Any = None, graph_dir: Path | None = None, endpoint: str | None = None, graph: str | None = None
 ) -> SparqlBackend:
     """Where to run: a given store, a build directory, or an endpoint URL (exactly one).
 
     ``store`` is a ``pyoxigraph.Store`` or an ``rdflib.Graph`` (run on rdflib's
     engine). ``graph_dir`` is a build directory: its persistent store
     ``oxigraph/`` is opened read-only, else ``graph.ttl`` is loaded in memory.
+    ``graph`` (endpoints only) is the named graph to query as the default graph.
     """
     given = [x is not None for x in (store, graph_dir, endpoint)]
     if sum(given) != 1:
         raise QueryError("give exactly one of store, graph_dir or endpoint to run a query on")
+    if graph is not None and endpoint is None:
+        raise QueryError("a graph IRI can only be given with an endpoint")
     if endpoint is not None:
-        return EndpointBackend(endpoint)
+        return EndpointBackend(endpoint, graph=graph)
     if store is not None:
         return _backend_for_store(store)
     assert graph_dir is not None
@@ -768,12 +786,14 @@ def run_query(
     store: Any = None,
     graph_dir: Path | None = None,
     endpoint: str | None = None,
+    graph: str | None = None,
     queries: Mapping[str, CannedQuery] | None = None,
 ) -> ResultTable:
     """Run a canned query (by name, or a CannedQuery) with bound parameters.
 
     Exactly one of ``store`` (``pyoxigraph.Store`` or ``rdflib.Graph``),
-    ``graph_dir`` (a build directory) or ``endpoint`` (a SPARQL endpoint URL).
+    ``graph_dir`` (a build directory) or ``endpoint`` (a SPARQL endpoint URL,
+    optionally with the named ``graph`` to query).
     """
     if isinstance(name_or_query, CannedQuery):
         query = name_or_query
@@ -783,7 +803,7 @@ def run_query(
             known = ", ".join(sorted(catalogue))
             raise QueryError(f"no canned query named {name_or_query!r}; known: {known}")
         query = catalogue[name_or_query]
-    backend = open_backend(store=store, graph_dir=graph_dir, endpoint=endpoint)
+    backend = open_backend(store=store, graph_dir=graph_dir, endpoint=endpoint, graph=graph)
     return backend.select(bind_query(query, params, backend))
 
 
@@ -900,6 +920,7 @@ def run_query_command(
     endpoint: str | None = None,
     fmt: OutputFormat | str = OutputFormat.TABLE,
     stream: TextIO | None = None,
+    graph: str | None = None,
 ) -> int:
     """``scholargraph query NAME --param k=v``: run on the build (or endpoint) and print.
 
@@ -914,7 +935,7 @@ def run_query_command(
     try:
         values = parse_param_assignments(params)
         if endpoint is not None:
-            result = run_query(name, values, endpoint=endpoint)
+            result = run_query(name, values, endpoint=endpoint, graph=graph)
         else:
             result = run_query(name, values, graph_dir=Path(build_dir or "build"))
     except ScholargraphError as exc:
