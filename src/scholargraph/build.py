@@ -62,7 +62,11 @@ class BuildResult:
 
 
 def find_documents(data_dir: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
-    """Every document under ``data_dir`` (recursively), sorted; hidden files skipped."""
+    """Every document under ``data_dir`` (recursively), sorted.
+
+    Hidden files, ``README*`` files (notes about the folder, not documents) and
+    ``*.expected.yaml`` test expectations are skipped.
+    """
     if not data_dir.is_dir():
         raise DocumentError(data_dir, None, "data directory not found; pass the folder holding your documents")
     excluded = {p.resolve() for p in exclude}
@@ -74,6 +78,7 @@ def find_documents(data_dir: Path, exclude: tuple[Path, ...] = ()) -> list[Path]
         and not any(part.startswith(".") for part in path.relative_to(data_dir).parts)
         and path.resolve() not in excluded
         and not path.name.endswith(".expected.yaml")
+        and not path.name.upper().startswith("README")
     ]
     return sorted(found, key=lambda p: p.relative_to(data_dir).as_posix())
 

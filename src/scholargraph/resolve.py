@@ -349,6 +349,10 @@ class _Resolver:
                 target = person_key(rule.names[0])
                 for name in rule.names[1:]:
                     forced[person_key(name)] = target
+        for short, full, why in self.aligned:
+            if person_key(short) not in forced and person_key(short) != person_key(full):
+                forced[person_key(short)] = person_key(full)
+                self.report.merges.append(Merge("person", display_person_name(full), (short, full), (why,), ()))
         forbidden = {frozenset(person_key(n) for n in rule.names) for rule in self.curated.forbid if rule.kind == "person"}
 
         groups: dict[str, list[Agent]] = defaultdict(list)
@@ -380,7 +384,7 @@ class _Resolver:
             names = sorted({display_person_name(a.name) for a in agents})
             curated_name = curated_alias.get(key)
             name = curated_name.name if curated_name else sorted(
-                names, key=lambda n: (-len(n.split()), is_shouting(n), -sum(1 for a in agents if display_person_name(a.name) == n), n)
+                names, key=lambda n: (_is_initials_only(n), -len(n.split()), is_shouting(n), -sum(1 for a in agents if display_person_name(a.name) == n), n)
             )[0]
             given, family = split_person_name(name)
             orcids = sorted(orcid_by_key.get(key, set()))
@@ -491,7 +495,8 @@ class _Resolver:
         return ("org", self.org(agent))
 
     # ----------------------------------------------------------------- works
-    def works_(self) -> dict[str, WorkEntity]:
+    def cluster_works(self) -> None:
+        """Group the work mentions into clusters (one per work), with evidence."""
         works = sorted(self.works, key=lambda w: (_span_key(w.span), w.title))
         union = _Union()
         evidence: dict[int, list[str]] = defaultdict(list)
@@ -535,7 +540,8 @@ class _Resolver:
                     join(members[0], other, f"same title '{tkey[:60]}'")
 
         def author_keys(work: Work) -> set[str]:
-            return {person_key(a.name) for a in work.authors if a.kind == AgentKind.PERSON}
+            # family name and first initial: "A. Martin" and "Alice Martin" count as shared
+            return {initials_key(a.name) for a in work.authors if a.kind == AgentKind.PERSON}
 
         by_year: dict[int | None, list[int]] = defaultdict(list)
         for i, work in enumerate(works):
@@ -562,6 +568,16 @@ class _Resolver:
         clusters: dict[int, list[Work]] = defaultdict(list)
         for i, work in enumerate(works):
             clusters[union.find(i)].append(work)
+        self.clusters = clusters
+        self.cluster_evidence = {
+            root: tuple(sorted({e for i in range(len(works)) if union.find(i) == root for e in evidence.get(i, [])}))
+            for root in clusters
+            if len(clusters[root]) > 1
+        }
+        self.aligned = _aligned_initials(clusters)
+
+    def works_(self) -> dict[str, WorkEntity]:
+        clusters = self.clusters
         entities: dict[str, WorkEntity] = {}
         self.work_of: dict[int, str] = {}
         for root in sorted(clusters):
@@ -575,7 +591,7 @@ class _Resolver:
             for work in members:
                 self.work_of[id(work)] = key
             if len(members) > 1:
-                why = tuple(sorted({e for i, w in enumerate(works) if union.find(i) == root for e in evidence.get(i, [])}))
+                why = self.cluster_evidence[root]
                 self.report.merges.append(
                     Merge("work", entity.titles[0].text if entity.titles else key, tuple(sorted({w.title for w in members})), why, tuple(sorted({w.span.source for w in members})))
                 )
@@ -674,6 +690,8 @@ class _Resolver:
 
     def run(self) -> Resolved:
         self.events: dict[str, EventEntity] = {}
+        self.aligned: list[tuple[str, str, str]] = []
+        self.cluster_works()
         persons = self.persons()
         orgs = self.organizations()
         works = self.works_()
@@ -739,6 +757,48 @@ class _Resolver:
             sorted(courses.values(), key=lambda c: (c.instructor, c.start.iso() if c.start else "", fold(c.name), c.provider or "")),
             projects, self.report,
         )
+
+
+def given_initials(name: str) -> str:
+    """Initials of the given names: ``J.-H.`` → ``jh``, ``Alice`` → ``a``."""
+    given = split_person_name(display_person_name(name))[0]
+    return "".join(part[0] for part in re.split(r"[\s.\-]+", fold(given)) if part)
+
+
+def _is_initials_only(name: str) -> bool:
+    given = split_person_name(display_person_name(name))[0]
+    return bool(given) and all(len(part) <= 1 for part in re.split(r"[\s.\-]+", given) if part)
+
+
+def _aligned_initials(clusters: dict[int, list[Work]]) -> list[tuple[str, str, str]]:
+    """(initials name, full name, evidence) for authors at the same rank of one merged work.
+
+    "A. Martin" at rank 2 of a work whose other mention has "Alice Martin" at
+    rank 2 is the same person: same family name, compatible initials, same
+    place in the author list of the same work.
+    """
+    found: dict[tuple[str, str], str] = {}
+    for root in sorted(clusters):
+        members = clusters[root]
+        if len(members) < 2:
+            continue
+        lists = [w.authors for w in members if w.authors]
+        for a_list in lists:
+            for b_list in lists:
+                if a_list is b_list or len(a_list) != len(b_list):
+                    continue
+                for rank, (a, b) in enumerate(zip(a_list, b_list), start=1):
+                    if a.kind != AgentKind.PERSON or b.kind != AgentKind.PERSON:
+                        continue
+                    if not _is_initials_only(a.name) or _is_initials_only(b.name):
+                        continue
+                    fam_a = title_key(split_person_name(display_person_name(a.name))[1])
+                    fam_b = title_key(split_person_name(display_person_name(b.name))[1])
+                    ia, ib = given_initials(a.name), given_initials(b.name)
+                    if fam_a and fam_a == fam_b and ib.startswith(ia):
+                        title = members[0].title
+                        found.setdefault((display_person_name(a.name), display_person_name(b.name)), f"rank {rank} of '{title[:50]}' in a merged work")
+    return [(short, full, why) for (short, full), why in sorted(found.items())]
 
 
 @dataclass(frozen=True)
