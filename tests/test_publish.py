@@ -23,7 +23,18 @@ from servers import Proxy, StoreServer, free_port, ntriples_set, start_oxigraph
 
 DATA = Path(__file__).parent / "data" / "publish"
 SAMPLE = DATA / "graph.ttl"
-SAMPLE_BUILD = Path(__file__).parents[1] / "build" / "graph.ttl"
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus built into a temporary directory (graph.ttl)."""
+    from scholargraph.build import build
+    from scholargraph.config import Settings
+
+    out = tmp_path_factory.mktemp("sample-build")
+    build(Settings(data_dir=DATA, out_dir=out))
+    return out / "graph.ttl"
 GRAPH = "https://example.org/scholargraph/graph"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -73,12 +84,10 @@ def test_publish_then_read_back(store_server: StoreServer, store_kind: str) -> N
     assert store_server.triples(graph) == expected
 
 
-def test_publish_the_sample_build(store_server: StoreServer) -> None:
-    if not SAMPLE_BUILD.exists():
-        pytest.skip(f"no sample build at {SAMPLE_BUILD}; run 'scholargraph build' first")
-    result = run(store_server, SAMPLE_BUILD, f"{GRAPH}/sample-build")
+def test_publish_the_sample_build(store_server: StoreServer, sample_build: Path) -> None:
+    result = run(store_server, sample_build, f"{GRAPH}/sample-build")
     assert result.store_triples == result.triples == store_server.count(f"{GRAPH}/sample-build")
-    expected = file_triples(SAMPLE_BUILD)
+    expected = file_triples(sample_build)
     if store_server.kind == "oxigraph":
         # Oxigraph 0.5 stores "1"^^xsd:positiveInteger as "1"^^xsd:integer (the same value).
         expected = {line.replace(f"^^<{XSD}positiveInteger>", f"^^<{XSD}integer>") for line in expected}
@@ -373,3 +382,19 @@ def test_command_prints_and_returns_zero(
     shutil.rmtree(build)
     assert run_publish_command(build, oxigraph_server.endpoint, GRAPH, delta=False, dry_run=False) == 1
     assert "run 'scholargraph build' first" in capsys.readouterr().err
+
+
+def test_coauthors_query_same_rows_on_store_as_embedded(store_server: StoreServer, sample_build: Path) -> None:
+    """The canned co-authors query gives the same rows on the loaded store as on the build's embedded store."""
+    from scholargraph.queries import run_query
+
+    graph = f"{GRAPH}/coauthors"
+    run(store_server, sample_build, graph)
+    params = {"person": "Clément Le Ludec"}
+    embedded = run_query("coauthors", params, graph_dir=sample_build.parent)
+    remote = run_query("coauthors", params, endpoint=store_server.query_url, graph=graph)
+    assert remote.rows == embedded.rows
+    assert [(row[1], row[2]) for row in embedded.rows] == [
+        ("Antonio A. Casilli", 6), ("Paola Tubaro", 5), ("Elinor Wahal", 4), ("Maxime Cornet", 4),
+        ("Mandie Joulin", 2), ("Marion Coville", 2), ("Maxime Besenval", 1), ("Touhfat Mouhtare", 1),
+    ]
