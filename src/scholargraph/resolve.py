@@ -349,7 +349,10 @@ class _Resolver:
                 target = person_key(rule.names[0])
                 for name in rule.names[1:]:
                     forced[person_key(name)] = target
+        forbidden_pairs = {frozenset(person_key(n) for n in rule.names) for rule in self.curated.forbid if rule.kind == "person"}
         for short, full, why in self.aligned:
+            if frozenset((person_key(short), person_key(full))) in forbidden_pairs:
+                continue
             if person_key(short) not in forced and person_key(short) != person_key(full):
                 forced[person_key(short)] = person_key(full)
                 self.report.merges.append(Merge("person", display_person_name(full), (short, full), (why,), ()))
