@@ -33,6 +33,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources as importlib_resources
@@ -43,6 +44,8 @@ import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import NamespaceManager
+from rdflib.plugins.sparql.operators import register_custom_function, unregister_custom_function
+from rdflib.plugins.sparql.sparql import SPARQLError
 from rdflib.term import Node
 
 from .errors import DocumentError
@@ -57,7 +60,9 @@ from .namespaces import (
     PROV,
     RDF,
     SCHEMA,
+    SG,
 )
+from .identifiers import orcid_checksum_ok
 from .resources import resource_dir
 
 __all__ = [
@@ -250,15 +255,16 @@ def validate_graph(
     """
     shapes_graph = shapes if shapes is not None else _default_shapes()
     has_rules = (None, URIRef(SH + "rule"), None) in shapes_graph
-    _conforms, report_graph, _text = pyshacl.validate(
-        data,
-        shacl_graph=shapes_graph,
-        advanced=True,
-        inference="none",
-        inplace=not has_rules,
-        allow_warnings=True,
-        allow_infos=True,
-    )
+    with _sparql_extension_functions():
+        _conforms, report_graph, _text = pyshacl.validate(
+            data,
+            shacl_graph=shapes_graph,
+            advanced=True,
+            inference="none",
+            inplace=not has_rules,
+            allow_warnings=True,
+            allow_infos=True,
+        )
     if not isinstance(report_graph, Graph):  # pySHACL returns a failure object on a crash
         raise RuntimeError(f"pySHACL did not return a report graph: {report_graph!r}")
     namespaces = _namespace_manager(shapes_graph)
@@ -309,6 +315,37 @@ def run_validate_command(
 
 
 # --------------------------------------------------------------------------
+# SPARQL extension functions used by the shapes (declared in ontology/sg.ttl)
+
+_ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+
+
+def orcid_check_digit(value: Node) -> Literal:
+    """``sg:orcidCheckDigit``: the ISO 7064 11,2 check digit of an ORCID iD.
+
+    >>> str(orcid_check_digit(Literal("0000-0002-1825-0098")))
+    '7'
+    """
+    text = str(value)
+    if not isinstance(value, Literal) or not _ORCID_SHAPE.match(text):
+        raise SPARQLError(f"sg:orcidCheckDigit: {text!r} is not an ORCID iD")
+    for check in "0123456789X":
+        if orcid_checksum_ok(text[:-1] + check):
+            return Literal(check)
+    raise SPARQLError(f"sg:orcidCheckDigit: no check digit for {text!r}")  # pragma: no cover
+
+
+@contextmanager
+def _sparql_extension_functions() -> Iterator[None]:
+    """Register the shapes' extension functions with rdflib for one validation only."""
+    register_custom_function(SG.orcidCheckDigit, orcid_check_digit, override=True)
+    try:
+        yield
+    finally:
+        unregister_custom_function(SG.orcidCheckDigit)
+
+
+# --------------------------------------------------------------------------
 # Reading files
 
 
@@ -326,8 +363,8 @@ def _parse_rdf(path: Path) -> Graph:
             dataset = Dataset()
             dataset.parse(path, format="trig")
             graph = Graph()
-            for triple in dataset.triples((None, None, None, None)):  # type: ignore[arg-type]
-                graph.add(triple[:3])  # type: ignore[arg-type]
+            for subject, predicate, obj, _context in dataset.quads((None, None, None, None)):
+                graph.add((subject, predicate, obj))
             for prefix, namespace in dataset.namespaces():
                 graph.bind(prefix, namespace)
         else:
