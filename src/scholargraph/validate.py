@@ -19,7 +19,8 @@ install (``pip install .``, a wheel) carries real copies inside the package
 and an editable install sees the checkout through the link; both are read
 with ``importlib.resources``.  Should the link be missing (a checkout made
 without symlink support), the checkout's ``ontology/`` is used
-(:func:`scholargraph.resources.resource_dir`).
+(:func:`scholargraph.resources.resource_dir`); see
+:func:`scholargraph.vocab.ontology_dir`.
 
 Speed.  Validation runs pySHACL on rdflib's in-memory graph, in advanced mode
 (the shapes use three SHACL-AF SPARQL targets, see the head of
@@ -36,7 +37,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Literal as TypingLiteral
 
@@ -63,7 +63,7 @@ from .namespaces import (
     SG,
 )
 from .identifiers import orcid_checksum_ok
-from .resources import resource_dir
+from .vocab import ontology_dir
 
 __all__ = [
     "ValidationReport",
@@ -215,14 +215,6 @@ class ValidationReport:
     def to_json(self) -> list[dict[str, Any]]:
         """The results as JSON-ready dictionaries, in the order ``format_text`` prints them."""
         return [asdict(result) for _, group in _grouped(self.results) for result in group]
-
-
-def ontology_dir() -> Path:
-    """The directory holding ``shapes.ttl`` and ``sg.ttl`` (see the module docstring)."""
-    packaged = importlib_resources.files("scholargraph") / "ontology"
-    if (packaged / SHAPES_FILE).is_file():
-        return Path(str(packaged))
-    return resource_dir("ontology")
 
 
 def load_shapes(path: Path | None = None) -> Graph:
