@@ -27,18 +27,8 @@ ASPECTS = ("kind", "owner", "persons", "positions", "education", "service", "wor
 
 # (document, aspect) pairs the readers do not get right yet; see the closing notes of issue 2.
 KNOWN_GAPS: set[tuple[str, str]] = {
-    ("cv-camille-berthier.md", "service"),
-    ("cv-camille-berthier.md", "courses"),
-    ("cv-camille-berthier.md", "unmapped_lines"),
+    # The chapter editors (lines 33, 34) are named persons, but records.Work has no editors field yet.
     ("cv-hannah-whitfield.md", "persons"),
-    ("cv-hannah-whitfield.md", "unmapped_lines"),
-    ("cv-tomas-rivera.md", "persons"),
-    ("cv-tomas-rivera.md", "positions"),
-    ("cv-tomas-rivera.md", "education"),
-    ("cv-tomas-rivera.md", "service"),
-    ("cv-tomas-rivera.md", "works"),
-    ("cv-tomas-rivera.md", "courses"),
-    ("cv-tomas-rivera.md", "unmapped_lines"),
 }
 
 
@@ -94,6 +84,8 @@ def check(path: Path, aspect: str) -> None:
     elif aspect == "owner":
         if "owner" in expected:
             assert document.owner is not None and document.owner.name == expected["owner"]
+        orcids = {p.name: p.orcid for p in resolved.persons.values() if p.orcid}
+        assert orcids == (expected.get("orcids") or {})
     elif aspect == "persons":
         assert sorted(p.name for p in resolved.persons.values()) == sorted(expected.get("persons", []))
     elif aspect in ("positions", "education", "service"):

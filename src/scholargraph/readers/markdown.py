@@ -10,6 +10,7 @@ separators), or listed as unmapped with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections import Counter
@@ -18,10 +19,12 @@ from pathlib import Path
 
 from ..dates import DateRange, InvalidDate, find_dates, parse_range
 from ..errors import DocumentError
+from ..identifiers import normalise_orcid
 from ..lang import guess_language
 from ..names import display_org_name, display_person_name, looks_like_org, looks_like_person
 from ..records import (
     Agent,
+    PartialDate,
     AgentKind,
     Course,
     Document,
@@ -37,7 +40,7 @@ from ..records import (
     Work,
     WorkType,
 )
-from .refs import Reference, parse_reference
+from .refs import Reference, parse_reference, split_names
 from .sections import Section, classify_heading, is_year_heading
 from .text import BREAK, Styled, clean_spaces, parse_inline, plain, strip_quotes, tidy
 
@@ -58,7 +61,16 @@ _THESIS = re.compile(
     re.I,
 )
 _HOURS = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:h|hrs?|hours?|heures?)\b\.?", re.I)
-_MODES = re.compile(r"^(?:cm|td|tp|lecture|lectures|tutorials?|seminars?|séminaire|labs?|cours magistral)$", re.I)
+_MODES = re.compile(
+    r"^(?:cm|td|tp|lecture|lectures|tutorials?|seminars?|séminaires?|labs?|cours magistral|cours|ateliers?|workshops?"
+    r"|travaux dirigés|travaux pratiques|encadrement|supervision|short trainings?|guest lectures?)$",
+    re.I,
+)
+_AUDIENCE = re.compile(
+    r"(?:[LM][1-3]|[LM][1-3]\s*/\s*[LM][1-3]|BA|BSc|MA|MSc|MRes|MPhil|PhD|DU|DUT|BUT|BTS|Licence|Master|Doctorat|Bachelor"
+    r"|(?:BA|BSc|MA|MSc|Year)\s+(?:Year\s+)?\d|undergraduates?|postgraduates?|(?:PhD|doctoral|graduate|master'?s?)\s+students)",
+    re.I,
+)
 _ACRONYM = re.compile(r"^(?P<name>.+?)\s*\((?P<acr>[A-Z][A-Za-z&\-]{1,11})\)$")
 _MEMBER = re.compile(r"^(?P<role>member|membre|chair|president|présidente?|vice[- ]\w+|secretary|secrétaire|treasurer|trésorière?|elected member|membre élu\w*)\s+(?:of|du|de la|de l'|de l’|des|de)\s+(?:the\s+)?(?P<org>.+)$", re.I)
 
@@ -97,6 +109,12 @@ def read(text: str, source: str) -> Document:
     items, headings = _scan(lines, state)
     state.owner = _find_owner(lines, items, headings, source)
     for item in items:
+        if item.section is None and state.owner is not None and (orcid := _orcid_line(item.text)):
+            # "ORCID: https://orcid.org/…" near the top: the owner's identifier
+            line_span = Span(source, item.start, item.end)
+            state.owner = dataclasses.replace(state.owner, orcid=orcid)
+            state.records.append(PersonFacts(Agent(state.owner.name, AgentKind.PERSON, line_span, orcid=orcid), line_span))
+            continue
         _dispatch(item, state)
     return Document(
         path=source,
@@ -182,6 +200,8 @@ def _scan(lines: list[str], state: _State) -> tuple[list[Item], list[tuple[int, 
             cells = [c for c in _cells(line)]
             if not any(plain(c) for c in cells):
                 state.markup.append(number)  # an empty header row
+            elif i + 1 < n and _TABLE_SEP.match(lines[i + 1]):
+                state.markup.append(number)  # a header row ("Dates | Role | Institution"): markup, not an entry
             else:
                 add(number, number, "row", line)
             i += 1
@@ -263,6 +283,22 @@ def _find_owner(lines: list[str], items: list[Item], headings: list[tuple[int, i
         name = sorted(counts.items(), key=lambda kv: (-kv[1], first[kv[0]]))[0][0]
         return Agent(name, AgentKind.PERSON, Span.line(source, first[name]))
     return None
+
+
+_ORCID_LABEL = re.compile(r"^\W*orcid(?:\s*i[dD])?\s*:?\s*", re.I)
+
+
+def _orcid_line(text: str) -> str | None:
+    """The ORCID iD of a line that holds nothing else (``ORCID: [0000-…](https://orcid.org/0000-…)``)."""
+    styled = parse_inline(text)
+    flat = clean_spaces(styled.text.replace(BREAK, " "))
+    candidates = [flat] + styled.links
+    orcid = next((o for o in (normalise_orcid(c) for c in candidates) if o), None)
+    if orcid is None:
+        return None
+    rest = _ORCID_LABEL.sub("", flat)
+    rest = re.sub(r"(?:https?://)?(?:www\.)?orcid\.org/", "", rest, flags=re.I).replace(orcid, "")
+    return orcid if not rest.strip(" .,;:|·<>()[]") else None
 
 
 # --------------------------------------------------------------------- dispatch
@@ -458,6 +494,17 @@ def _service_entry(item: Item, span: Span, state: _State) -> bool:
         text_rest = text
     styled = parse_inline(item.text)
     lines = [p.strip() for p in styled.text.split(BREAK) if p.strip()]
+    if pending["role"] is None and len(lines) == 1 and (found := _role_then_org(text_rest, styled)) is not None:
+        first_role, first_org = found
+        full = Span(state.source, lead_span.start, item.end)
+        state.records.append(
+            Role(
+                RoleKind.SERVICE, Agent(state.owner.name, AgentKind.PERSON, full), first_role, full, _org(first_org, full),
+                dates.start if dates else None, dates.end if dates else None, bool(dates and dates.ongoing), None,
+            )
+        )
+        pending.update(dates=None, role=None, start=None)
+        return True
     role_name: str | None = pending["role"][0] if pending["role"] else None
     description: list[str] = []
     orgs: list[str] = []
@@ -465,7 +512,7 @@ def _service_entry(item: Item, span: Span, state: _State) -> bool:
         orgs.append(styled.text[a:b])
     for line in lines if dates is pending["dates"] else [text_rest]:
         if m := _MEMBER.match(plain(line)):
-            role_name = role_name or m["role"].capitalize()
+            role_name = role_name or m["role"]
             if not orgs:
                 orgs.append(m["org"])
             continue
@@ -505,6 +552,35 @@ def _service_entry(item: Item, span: Span, state: _State) -> bool:
         )
     pending.update(dates=None, role=None, start=None)
     return True
+
+
+_CONNECTOR_END = re.compile(r"[\s,:;—–-]*(?:\b(?:of|for|at|in|with|du|de|des|de la|de l['’]|d['’]|à|au|aux|auprès de|chez|pour)\s*(?:the\s*)?)?$", re.I)
+
+
+def _lowercase_role(text: str) -> bool:
+    """``membre élue du conseil de laboratoire``, ``head of the L3 programme``: a role, not a name."""
+    words = text.split()
+    if not 1 <= len(words) <= 10 or looks_like_person(text) or (text.isupper() and len(text) > 1):
+        return False
+    capitals = [w for w in words[1:] if w[:1].isupper() and not re.search(r"\d", w)]
+    return len(capitals) <= len(words[1:]) // 3
+
+
+def _role_then_org(text: str, styled: Styled) -> tuple[str, str] | None:
+    """One service line: ``role, Organisation`` or ``role of *Organisation*``; else None."""
+    text = clean_spaces(text).rstrip(" .")
+    # "membre élue du conseil de laboratoire, Centre Maurice Halbwachs"
+    head, comma, tail = text.partition(", ")
+    if comma and _lowercase_role(head) and tail[:1].isupper():
+        return tidy(head), tail.strip()
+    # "member of the editorial board of *Les Mondes du travail*"
+    for a, b in styled.italic + styled.bold:
+        emphasised = clean_spaces(styled.text[a:b]).strip(" .")
+        if emphasised and text.endswith(emphasised) and len(emphasised) < len(text):
+            role = _CONNECTOR_END.sub("", text[: -len(emphasised)]).strip()
+            if role and _lowercase_role(role):
+                return tidy(role), emphasised
+    return None
 
 
 def _unbold(styled: Styled) -> str:
@@ -574,7 +650,9 @@ def build_work(ref: Reference, wtype: WorkType, span: Span, owner: Agent | None,
     contributors: tuple[Agent, ...] = ()
     if not authors and owner is not None and implied_owner:
         authors = (Agent(owner.name, AgentKind.PERSON, span),)
-    if owner is not None and authors and all(a.kind == AgentKind.ORGANIZATION for a in authors):
+    if ref.contributors:
+        contributors = _agents(ref.contributors, span)
+    elif owner is not None and authors and all(a.kind == AgentKind.ORGANIZATION for a in authors):
         contributors = (Agent(owner.name, AgentKind.PERSON, span),)
     titles = [Title(ref.title, guess_language(ref.title))] if ref.title else []
     if ref.translated_title:
@@ -634,6 +712,8 @@ def _work_entry(item: Item, span: Span, state: _State) -> bool:
         return False
     if lead_date is not None and ref.date is None:
         ref.date = lead_date
+    if not _is_reference(ref, with_names):
+        return False  # "Page 2 of 3": a title alone, with no author, date or venue, is not a work
     if with_names and state.owner is not None and not ref.authors:
         from .refs import NameRef
 
@@ -647,6 +727,14 @@ def _work_entry(item: Item, span: Span, state: _State) -> bool:
         wtype = WorkType.PRESENTATION
     state.records.append(build_work(ref, wtype, span, state.owner, implied_owner=item.section == Section.TALKS or not ref.authors))
     return True
+
+
+def _is_reference(ref: Reference, with_names: list[str]) -> bool:
+    """A work needs a title and at least an author, a date or a place of publication."""
+    return bool(ref.title) and bool(
+        ref.authors or with_names or ref.date or ref.venue or ref.event_hint or ref.publisher
+        or ref.doi or ref.hal or ref.forthcoming or ref.volume or ref.page_start or ref.place
+    )
 
 
 def _with_names(text: str) -> list[str]:
@@ -690,31 +778,71 @@ def _course_entry(item: Item, span: Span, state: _State) -> bool:
     if item.form == "heading":
         return False
     if item.form == "tabs":
-        cells = [c for c in item.text.split("\t") if c.strip()]
+        cells = [plain(c) for c in item.text.split("\t") if plain(c)]  # two tabs: an empty column
     elif item.form == "row":
-        cells = [c for c in _cells(item.text) if plain(c)]
+        cells = [plain(c) for c in _cells(item.text) if plain(c)]
     else:
         cells = []
     dates = item.dates
-    mode = None
+    mode = workload = audience = None
     provider = None
-    if len(cells) >= 3:
-        mode, name_cell, provider = plain(cells[0]), plain(cells[1]), plain(cells[-1])
-    elif len(cells) == 2:
-        name_cell, provider = plain(cells[0]), plain(cells[1])
+    if cells:
+        rest: list[str] = []
+        for cell in cells:
+            if (rng := parse_range(cell)) is not None and rng.start is not None and not rest and dates is item.dates:
+                dates = rng
+            elif _HOURS.fullmatch(cell) and workload is None:
+                workload = cell
+            elif _AUDIENCE.fullmatch(cell) and audience is None:
+                audience = cell
+            else:
+                rest.append(cell)
+        if len(rest) >= 3:
+            mode, name_cell, provider = rest[0], rest[1], rest[-1]
+        elif len(rest) == 2 and _MODES.match(rest[0]) and not looks_like_org(rest[1]):
+            mode, name_cell = rest
+        elif len(rest) == 2:
+            name_cell, provider = rest
+        elif rest:
+            name_cell = rest[0]
+        else:
+            return False
     else:
         text = plain(item.text.replace(BREAK, " "))
         rng, text = _entry_dates(text)
         dates = rng or dates
         name_cell, provider = text, None
-        parts = [p.strip() for p in re.split(r",\s+(?![^()]*\))", text)]
-        if len(parts) >= 2 and looks_like_org(parts[-1]):
-            name_cell, provider = ", ".join(parts[:-1]), parts[-1]
-    if not cells:
+        dashed = [p.strip() for p in re.split(r"\s+[—–]\s+|\s+-\s+(?![^()]*\))", text) if p.strip()]
+        if len(dashed) >= 2:
+            # "Sociologie du numérique — CM, 18 h, M1 — Université Paris Nanterre"
+            name_cell, details = dashed[0], dashed[1:]
+            if len(details) >= 1 and not _detail_kind(details[-1].split(",")[0].strip()) and (
+                looks_like_org(details[-1]) or details[-1][:1].isupper()
+            ):
+                provider = details.pop()
+            leftover = []
+            for part in (d.strip() for chunk in details for d in chunk.split(",") if d.strip()):
+                kind = _detail_kind(part)
+                if kind == "workload" and workload is None:
+                    workload = part
+                elif kind == "audience" and audience is None:
+                    audience = part
+                elif kind == "mode" and mode is None:
+                    mode = part
+                else:
+                    leftover.append(part)
+            if leftover:
+                audience = ", ".join(filter(None, [audience, *leftover]))
+        else:
+            parts = [p.strip() for p in re.split(r",\s+(?![^()]*\))", text)]
+            if len(parts) >= 2 and looks_like_org(parts[-1]):
+                name_cell, provider = ", ".join(parts[:-1]), parts[-1]
         italic = [parse_inline(item.text).text[a:b] for a, b in parse_inline(item.text).italic]
         if len(italic) == 1 and italic[0].strip() and (lead := name_cell.find(italic[0])) > 0 and re.match(r"^[^:()]{2,40}:\s*$", name_cell[:lead]):
+            label = tidy(name_cell[:lead])
             name_cell = name_cell[lead:]  # "Guest lecture: *Course*": the label is not the name
-    workload = audience = None
+            if _MODES.match(label) and mode is None:
+                mode = label
     name = name_cell
     if m := re.search(r"\(([^()]*)\)\s*$", name_cell):
         name = name_cell[: m.start()].strip()
@@ -727,7 +855,7 @@ def _course_entry(item: Item, span: Span, state: _State) -> bool:
                 mode = d
             else:
                 rest.append(d)
-        audience = ", ".join(rest) or None
+        audience = ", ".join(filter(None, [audience, *rest])) or None
     name = tidy(strip_quotes(name))
     if not name:
         return False
@@ -736,12 +864,42 @@ def _course_entry(item: Item, span: Span, state: _State) -> bool:
         Course(
             name, instructor, span,
             provider=_org(provider, span) if provider else None,
-            mode=mode, workload=workload, audience=audience,
+            mode=mode, workload=hours(workload) if workload else None, audience=audience,
             start=dates.start if dates else None,
-            end=dates.end if dates else None,
+            end=_course_end(dates),
         )
     )
     return True
+
+
+def _course_end(dates: DateRange | None) -> PartialDate | None:
+    """A course dated by one year or month ("2023") starts and ends then; an ongoing one has no end."""
+    if dates is None:
+        return None
+    if dates.end is None and not dates.ongoing:
+        return dates.start
+    return dates.end
+
+
+def _detail_kind(text: str) -> str | None:
+    if _HOURS.fullmatch(text):
+        return "workload"
+    if _AUDIENCE.fullmatch(text):
+        return "audience"
+    if _MODES.match(text):
+        return "mode"
+    return None
+
+
+def hours(text: str) -> str:
+    """``18 h``, ``36h``, ``12 hrs``, ``12 heures`` → ``18 hours``; other wordings unchanged."""
+    m = _HOURS.search(text)
+    if not m:
+        return text
+    number = re.match(r"\d+(?:[.,]\d+)?", m.group(0).strip())
+    assert number is not None
+    value = number.group(0).replace(",", ".")
+    return f"{value} hour" if value == "1" else f"{value} hours"
 
 
 # ----------------------------------------------------------------------- skills
@@ -768,7 +926,66 @@ def _skills_entry(item: Item, span: Span, state: _State) -> bool:
 # --------------------------------------------------------------------- hearings
 
 
+_HEARD = re.compile(
+    r"^\s*(?:heard|testified|gave (?:oral )?evidence|appeared|auditionn[ée]e?s?|entendue?s?|audition)\b", re.I
+)
+_QUOTED = re.compile(r"«\s*(?P<a>[^»]+?)\s*»|“(?P<b>[^”]+)”|\"(?P<c>[^\"]+)\"")
+_PERSON_AFTER_BY = re.compile(
+    r"^\s*,?\s*(?:by|par)\s+(?P<names>(?:(?:M|Mme|Mr|Mrs|Ms|Dr|Pr|Prof)\.?\s+)?[A-ZÀ-Ý][\w.'’\- ]*?)(?=\s*(?:[,;(]|\.\s|\.?$))"
+)
+
+
+def _narrative_hearing(item: Item, span: Span, state: _State) -> bool:
+    """``Heard on 14 June 2022, with X, by the *Body* for the report « Title » by Y (October 2022).``"""
+    styled = parse_inline(re.sub(r"^\s*\d{1,3}[.)]\s+", "", item.text))
+    text = styled.text.replace(BREAK, " ")
+    quoted = _QUOTED.search(text)
+    head = text[: quoted.start()] if quoted else text
+    tail = text[quoted.end():] if quoted else ""
+    date = None
+    if m := re.search(r"\b(?:on|le|the)\s+(?P<d>[^,;()]+?)(?=\s*(?:[,;(]|\b(?:with|avec|by|par|before|devant)\b))", head):
+        found = find_dates(m["d"])
+        date = found[0][2] if found else None
+    with_names: list[str] = []
+    if m := re.search(r"\b(?:with|avec)\s+(?P<names>[^,;]+?)\s*(?=,|;|\b(?:by|par|before|devant)\b)", head):
+        with_names = _with_names(m["names"])
+    organizer = None
+    if m := re.search(r"\b(?:by|before|par|devant)\s+(?:the\s+|la\s+|le\s+|les\s+|l['’]\s*)?", head):
+        start = m.end()
+        italic = [(a, b) for a, b in styled.italic if a >= start and a <= start + 1]
+        if italic:
+            name = text[italic[0][0] : italic[0][1]]
+        else:
+            name = re.split(r"\s+(?:for|on|about|pour|sur|au sujet)\b|[,;]", head[start:])[0]
+        name = tidy(name)
+        if name:
+            organizer = Agent(name[:1].upper() + name[1:], AgentKind.ORGANIZATION, span, org_type="GovernmentOrganization")
+    assert state.owner is not None
+    performers = (Agent(state.owner.name, AgentKind.PERSON, span),) + tuple(
+        Agent(n, AgentKind.PERSON, span) for n in with_names if not _is_owner(n, state.owner.name) and n != state.owner.name
+    )
+    report = None
+    if quoted:
+        title = tidy(next(t for t in quoted.group("a", "b", "c") if t))
+        authors: tuple[Agent, ...] = ()
+        if m := _PERSON_AFTER_BY.match(tail):
+            authors = tuple(Agent(display_person_name(n), AgentKind.PERSON, span) for n in split_names(m["names"]) if looks_like_person(n))
+        found = find_dates(tail)
+        report = Work(
+            WorkType.REPORT, (Title(title, guess_language(title)),), span,
+            authors=authors, date=found[-1][2] if found else None,
+        )
+        state.records.append(report)
+    if organizer is None and report is None:
+        return False
+    name = f"Hearing: {report.title}" if report else f"Hearing before {organizer.name}"  # type: ignore[union-attr]
+    state.records.append(Hearing(name, performers, span, organizer=organizer, about=report, date=date))
+    return True
+
+
 def _hearing_entry(item: Item, span: Span, state: _State) -> bool:
+    if state.owner is not None and _HEARD.match(plain(re.sub(r"^\s*\d{1,3}[.)]\s+", "", item.text))):
+        return _narrative_hearing(item, span, state)
     styled = parse_inline(re.sub(r"^\s*\d{1,3}[.)]\s+", "", item.text))
     ref = parse_reference(styled)
     performers = tuple(a for a in _agents(ref.authors, span) if a.kind == AgentKind.PERSON)

@@ -38,6 +38,7 @@ class NameRef:
 class Reference:
     authors: list[NameRef] = field(default_factory=list)
     by: list[NameRef] = field(default_factory=list)  # "Par M. X", "by X": the body's author
+    contributors: list[NameRef] = field(default_factory=list)  # "Contributing author: X"
     title: str = ""
     translated_title: str | None = None
     venue: str | None = None
@@ -85,6 +86,11 @@ _CHICAGO_NUMBERS = re.compile(
 )
 _QUOTED_TITLE = re.compile(r"^\s*[“\"«]\s*(?P<title>.+?)\s*[”\"»]")
 _PLACE_PUBLISHER = re.compile(r"^(?P<place>[A-ZÀ-Ý][\w'’\- ]{1,40}?)\s*:\s+(?P<publisher>[^,:]+)$")
+_CONTRIBUTORS = re.compile(
+    r"^(?:contributing authors?|contributors?|with contributions? (?:from|by)|contributions? de|avec la contribution de)\s*:?\s*(?P<names>.+)$",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(r"^[A-ZÀ-Ý][\w'’\-]+(?:[ -][A-ZÀ-Ý][\w'’\-]+)?(?:,\s*[A-ZÀ-Ý][\w'’\- ]+)?$")
 _SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&|\bet\b)\s*")
 _BY = re.compile(
     r"(?:^|[\s,.;])(?:[Pp]ar|[Bb]y)\s+(?P<names>(?:(?:M|Mme|Mr|Mrs|Ms|Dr|Pr|Prof)\.?\s+)?[A-ZÀ-Ý][\w.'’\- ]*?)(?=\s*(?:,|;|\.\s|$))",
@@ -355,6 +361,23 @@ def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
         leftover = [tidy(p) for p in _parse_numbers(tail, ref) if tidy(p)]
         if leftover:
             ref.place = ", ".join(leftover)
+        return
+    if italic and not text[: italic[0][0]].strip(" .,;:"):
+        # APA report or book: "Author (Year). *Title*. Place: Publisher." — the italic is the title
+        a, b = italic[0]
+        _set_title(ref, clean_spaces(text[a:b]))
+        for sentence in _split_sentences(text[b:]):
+            cleaned = tidy(sentence)
+            if m := _CONTRIBUTORS.match(cleaned):
+                ref.contributors = [NameRef(display_person_name(n)) for n in split_names(m["names"]) if looks_like_person(n)]
+            elif (m := _PLACE_PUBLISHER.match(cleaned)) and ref.publisher is None:
+                ref.place, ref.publisher = tidy(m["place"]), tidy(m["publisher"])
+            elif looks_like_org(cleaned) and ref.publisher is None:
+                ref.publisher = cleaned
+            elif _PLACE.match(cleaned) and ref.place is None:
+                ref.place = cleaned
+            elif cleaned:
+                ref.extra.append(cleaned)
         return
     if italic:
         a, b = italic[0]
