@@ -29,6 +29,8 @@ ASPECTS = ("kind", "owner", "persons", "positions", "education", "service", "wor
 KNOWN_GAPS: set[tuple[str, str]] = {
     # The chapter editors (lines 33, 34) are named persons, but records.Work has no editors field yet.
     ("cv-hannah-whitfield.md", "persons"),
+    # Courses "2021–present": records.Course has no ongoing flag, so the expected end "ongoing" is lost.
+    ("cv-hannah-whitfield.md", "courses"),
 }
 
 
@@ -66,14 +68,26 @@ def _expected_roles(items: list[dict[str, Any]] | None) -> set[tuple[str, str, s
     return {(_norm(i["role"]), org_key(i.get("org") or ""), _date(i.get("start")), _date(i.get("end"))) for i in items or []}
 
 
-def _works(resolved: Resolved) -> set[tuple[str, str, tuple[str, ...]]]:
+WorkKey = tuple[str, str, tuple[str, ...], str | None, str | None, str | None]
+
+
+def _works(resolved: Resolved) -> set[WorkKey]:
     out = set()
     for work in resolved.works.values():
         names = []
         for kind, key in work.authors:
             names.append(_norm(resolved.persons[key].name if kind == "person" else resolved.organizations[key].name))
-        out.add((work.type.value, _norm(work.titles[0].text if work.titles else ""), tuple(names)))
+        date = work.date.iso() if work.date else None
+        out.add((work.type.value, _norm(work.titles[0].text if work.titles else ""), tuple(names), date, work.doi, work.hal))
     return out
+
+
+def _expected_works(items: list[dict[str, Any]] | None) -> set[WorkKey]:
+    return {
+        (w["type"], _norm(w["title"]), tuple(_norm(a) for a in w.get("authors", [])),
+         _date(w.get("date")), w.get("doi"), w.get("hal"))
+        for w in items or []
+    }
 
 
 def check(path: Path, aspect: str) -> None:
@@ -92,14 +106,18 @@ def check(path: Path, aspect: str) -> None:
         kind = {"positions": RoleKind.POSITION, "education": RoleKind.EDUCATION, "service": RoleKind.SERVICE}[aspect]
         assert _roles(resolved, kind) == _expected_roles(expected.get(aspect))
     elif aspect == "works":
-        want = {
-            (w["type"], _norm(w["title"]), tuple(_norm(a) for a in w.get("authors", [])))
-            for w in expected.get("works", [])
-        }
-        assert _works(resolved) == want
+        assert _works(resolved) == _expected_works(expected.get("works"))
     elif aspect == "courses":
-        got = {_norm(c.name) for c in resolved.courses}
-        assert got == {_norm(c["name"]) for c in expected.get("courses", [])}
+        got = {
+            (_norm(c.name), org_key(resolved.organizations[c.provider].name if c.provider else ""), c.mode,
+             c.workload, c.audience, c.start.iso() if c.start else None, c.end.iso() if c.end else None)
+            for c in resolved.courses
+        }
+        assert got == {
+            (_norm(c["name"]), org_key(c.get("provider") or ""), c.get("mode"), c.get("workload"), c.get("audience"),
+             _date(c.get("start")), _date(c.get("end")))
+            for c in expected.get("courses", [])
+        }
     elif aspect == "project":
         project = expected.get("project")
         projects = list(resolved.projects.values())

@@ -429,6 +429,7 @@ def _role_entry(item: Item, span: Span, state: _State) -> bool:
     org = _org(org_text, span) if org_text else None
     start = dates.start if dates else None
     end = dates.end if dates else None
+    defended = _defence_date(plain(description or ""))
     description, thesis_title = _thesis_in(description or "", role_text)
     description = plain(description) if description else description
     state.records.append(
@@ -445,12 +446,25 @@ def _role_entry(item: Item, span: Span, state: _State) -> bool:
                 (Title(thesis_title, guess_language(thesis_title)),),
                 span,
                 authors=(owner,),
-                date=None if ongoing or not dates else (dates.end or None),
+                # the defence date if stated, else the year the degree ended
+                date=None if ongoing or not dates else (defended or dates.end or None),
                 forthcoming=ongoing,
                 institution=org,
             )
         )
     return True
+
+
+_DEFENDED = re.compile(r"\b(?:defended|soutenue?|soutenance|viva|disputation)\b(?:\s+(?:on|le|en|in))?\s+", re.I)
+
+
+def _defence_date(text: str) -> PartialDate | None:
+    """``defended 12 December 2018``, ``soutenue le 4 décembre 2015``: the thesis' date."""
+    if m := _DEFENDED.search(text):
+        found = find_dates(text[m.end():])
+        if found and found[0][0] == 0:
+            return found[0][2]
+    return None
 
 
 def _thesis_in(description: str, role: str) -> tuple[str, str | None]:

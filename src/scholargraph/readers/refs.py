@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..dates import find_dates
+from ..dates import InvalidDate, find_dates, parse_date
 from ..identifiers import normalise_doi, normalise_hal
 from ..names import display_person_name, is_initial, looks_like_org, looks_like_person
 from ..records import PartialDate
@@ -75,7 +75,7 @@ _ABBREVIATIONS = frozenset(
     "pp p vol no nos n° ed eds dir dirs coll cf vs st dr mr mrs ms m mme mlle pr prof jr sr inc ltd co fig chap sect éd".split()
 )
 _APA_HEAD = re.compile(
-    r"^\s*(?P<auth>[^()]{2,}?)\s*\((?P<year>(?:19|20)\d\d)[a-z]?(?:,\s*[^)]*)?\)\s*[.,:]?\s*"
+    r"^\s*(?P<auth>[^()]{2,}?)\s*\((?P<year>(?:19|20)\d\d)[a-z]?(?:,\s*(?P<when>[^)]*))?\)\s*[.,:]?\s*"
 )
 _CHICAGO_HEAD = re.compile(
     r"^\s*(?P<auth>[^()“”\"«»\[\]]{2,}?)\.\s+(?P<year>(?:19|20)\d\d)[a-z]?\.\s+"
@@ -304,6 +304,11 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
         if authors:
             ref.authors = authors
             ref.date = PartialDate(int(m["year"]))
+            if m["when"]:  # APA "(2022, April)", "(2021, July 5)"
+                try:
+                    ref.date = parse_date(f"{m['when']} {m['year']}") or ref.date
+                except InvalidDate:
+                    pass
             rest_start = m.end()
     if not ref.authors and (m := _CHICAGO_HEAD.match(text)):
         authors, _ = _author_refs(styled, text, m.start("auth"), m.end("auth"), inverted_first=True)
