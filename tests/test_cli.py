@@ -57,3 +57,25 @@ def test_not_utf8_is_reported(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", str(data), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [f"error: {data / 'cv.md'}:1: not UTF-8 text; re-save the file as UTF-8"]
+
+
+def test_network_command_writes_every_file(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(DATA), "--out", str(tmp_path / "b")]).exit_code == 0
+    result = runner.invoke(main, ["network", "--build", str(tmp_path / "b"), "--out", str(tmp_path / "net")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "11 people, 28 links"
+    assert sorted(p.name for p in (tmp_path / "net").iterdir()) == [
+        "coauthorship.gexf", "coauthorship.graphml", "coauthorship.png", "coauthorship.svg", "edges.csv", "nodes.csv",
+    ]
+
+
+def test_query_command_csv(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(DATA), "--out", str(tmp_path / "b")]).exit_code == 0
+    result = runner.invoke(main, ["query", "coauthors", "--param", "person=Clément Le Ludec", "--build", str(tmp_path / "b"), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "coauthor,name,shared_works,first_year,last_year"
+    assert lines[1] == "https://example.org/scholargraph/person/antonio-a-casilli,Antonio A. Casilli,6,2019,2021"
+    assert len(lines) == 9

@@ -173,5 +173,21 @@ def publish(endpoint: str, graph_iri: str | None, build_dir: Path, delta: bool, 
     sys.exit(run_publish_command(build_dir, endpoint, graph_iri, delta, dry_run))
 
 
+@main.command()
+@click.option("--person", default=None, help="Draw this person's ego network (IRI, ORCID or name).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build/network"),
+              show_default=True)
+@click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True)
+@click.option("--endpoint", default=None, help="Read the graph from this SPARQL endpoint instead of the build.")
+@click.option("--graph", "graph_iri", default=None, help="Named graph to read on the endpoint.")
+@friendly_errors
+def network(person: str | None, out_dir: Path, build_dir: Path, endpoint: str | None, graph_iri: str | None) -> None:
+    """Write the co-authorship network as GraphML, GEXF, CSV and a picture (SVG, PNG)."""
+    from .network import run_network_command
+
+    sys.exit(run_network_command(person, build_dir, endpoint, out_dir, graph=graph_iri))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
