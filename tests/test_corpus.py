@@ -9,6 +9,8 @@ pass, the suite says so and they must be taken off the list.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,24 @@ import yaml
 
 from scholargraph.dates import fold
 from scholargraph.names import org_key
-from scholargraph.readers import read_document
-from scholargraph.records import Course, Document, Project, Role, RoleKind, Work
+from scholargraph.readers import decode, kinds, read_document
+from scholargraph.records import Course, Document, Project, Role, RoleKind, Span, Work
 from scholargraph.resolve import Resolved, resolve
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
-DOCUMENTS = sorted(p for p in CORPUS.iterdir() if p.suffix in (".md", ".txt") and p.name != "README.md")
-ASPECTS = ("kind", "owner", "persons", "positions", "education", "service", "works", "courses", "project", "unmapped_lines")
+DATA = Path(__file__).parent / "data"
+CORPUS = DATA / "corpus"
+LAYOUTS = DATA / "layouts"  # issue 6: other Markdown and reST layouts, in English and French
+
+
+def _documents(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in (".md", ".txt", ".rst") and p.name != "README.md")
+
+
+DOCUMENTS = _documents(CORPUS) + _documents(LAYOUTS)
+ASPECTS = (
+    "kind", "owner", "persons", "positions", "education", "service", "works", "courses", "project",
+    "unmapped_lines", "every_line",
+)
 
 # (document, aspect) pairs the readers do not get right yet; see the closing notes of issue 2.
 KNOWN_GAPS: set[tuple[str, str]] = {
@@ -49,8 +62,25 @@ def _date(value: Any) -> str | None:
 
 
 def _read(path: Path) -> tuple[Document, Resolved]:
-    document = read_document(path, path.name)
+    if path.suffix == ".rst" and "rst-cv" not in kinds():  # until readers/__init__.py registers the reST reader
+        from scholargraph.readers import rst
+
+        document = rst.read(decode(path), path.name)
+    else:
+        document = read_document(path, path.name)
     return document, resolve([document])
+
+
+def _spans(value: Any) -> Iterator[Span]:
+    """Every Span inside a record (its own, its agents', a hearing's report's...)."""
+    if isinstance(value, Span):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _spans(getattr(value, f.name))
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _spans(item)
 
 
 def _roles(resolved: Resolved, kind: RoleKind) -> set[tuple[str, str, str | None, str | None]]:
@@ -132,6 +162,13 @@ def check(path: Path, aspect: str) -> None:
         assert {resolved.persons[m[0]].name for m in got.members} == set(project.get("members", []))
     elif aspect == "unmapped_lines":
         assert sorted({u.span.start for u in document.unmapped}) == sorted(expected.get("unmapped_lines", []))
+    elif aspect == "every_line":
+        # nothing silently lost: each non-blank line is cited by a record, markup, or listed unmapped
+        accounted = set(document.markup_lines)
+        for span in [*_spans(document.records), *(u.span for u in document.unmapped)]:
+            accounted.update(range(span.start, span.end + 1))
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert [n for n, line in enumerate(lines, 1) if line.strip() and n not in accounted] == []
 
 
 CASES = [
@@ -150,5 +187,15 @@ def test_corpus_document(path: Path, aspect: str) -> None:
 
 
 def test_corpus_has_three_cvs_and_two_project_pages() -> None:
-    kinds = sorted(_expected(p)["kind"] for p in DOCUMENTS)
-    assert kinds == ["markdown-cv"] * 3 + ["project-page"] * 2
+    found = sorted(_expected(p)["kind"] for p in _documents(CORPUS))
+    assert found == ["markdown-cv"] * 3 + ["project-page"] * 2
+
+
+def test_layouts_cover_markdown_and_rst_in_english_and_french() -> None:
+    layouts = _documents(LAYOUTS)
+    assert len(layouts) >= 5
+    assert {p.suffix for p in layouts} == {".md", ".rst"}
+    languages: dict[str, set[str]] = {p.suffix: set() for p in layouts}
+    for p in layouts:
+        languages[p.suffix].add(_expected(p)["language"])
+    assert languages == {".md": {"en", "fr"}, ".rst": {"en", "fr"}}

@@ -40,6 +40,8 @@ def display_person_name(raw: str) -> str:
     """A person's name as it should be shown: no honorific, no capitals shouting."""
     words = raw.replace("\u00a0", " ").split()
     while words and fold(words[0]).rstrip(".") in HONORIFICS and len(words) > 1:
+        if len(fold(words[0]).rstrip(".")) == 1 and len(words) < 3:
+            break  # "M. Schultz": an initial, not "Monsieur"
         words = words[1:]
     if any(w.isupper() and len(w) > 2 for w in words):
         words = [_case_word(w) for w in words]

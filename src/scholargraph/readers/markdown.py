@@ -106,8 +106,9 @@ def read(text: str, source: str) -> Document:
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     state = _State(source)
-    items, headings = _scan(lines, state)
+    items, headings = _scan(_html_blocks(lines, state), state)
     state.owner = _find_owner(lines, items, headings, source)
+    items = [one for item in items for one in _front_lines(item)]
     for item in items:
         if item.section is None and state.owner is not None and (orcid := _orcid_line(item.text)):
             # "ORCID: https://orcid.org/…" near the top: the owner's identifier
@@ -129,6 +130,41 @@ def read(text: str, source: str) -> Document:
 
 
 # --------------------------------------------------------------------- scanning
+
+_HTML_HEADING = re.compile(r"^\s*<h([1-6])(?:\s[^>]*)?>(?P<text>.*?)</h\1>\s*$", re.I)
+_HTML_ITEM = re.compile(r"^(?P<indent>\s*)<li(?:\s[^>]*)?>(?P<text>.*?)(?:</li>)?\s*$", re.I)
+_HTML_PARA = re.compile(r"^\s*<(?:p|div|dd|dt)(?:\s[^>]*)?>(?P<text>.*?)(?:</(?:p|div|dd|dt)>)?\s*$", re.I)
+_HTML_MARKUP = re.compile(
+    r"^\s*(?:</?(?:ul|ol|dl|div|section|article|header|footer|main|nav|table|thead|tbody|tr|html|body|head|p|br|hr)"
+    r"(?:\s[^>]*)?/?>\s*)+$|^\s*<!--.*-->\s*$",
+    re.I,
+)
+
+
+def _html_blocks(lines: list[str], state: _State) -> list[str]:
+    """HTML block lines in a Markdown CV, as Markdown: ``<h2>`` headings, ``<li>`` items; list tags are markup.
+
+    One output line per input line, so that line numbers stay exact.
+    """
+    out = list(lines)
+    in_comment = False
+    for index, line in enumerate(lines):
+        number = index + 1
+        if in_comment or line.lstrip().startswith("<!--") and "-->" not in line:
+            in_comment = "-->" not in line
+            out[index] = ""
+            state.markup.append(number)
+        elif _HTML_MARKUP.match(line):
+            out[index] = ""
+            state.markup.append(number)
+        elif m := _HTML_HEADING.match(line):
+            out[index] = "#" * int(m[1]) + " " + m["text"].strip()
+        elif m := _HTML_ITEM.match(line):
+            out[index] = f"{m['indent']}- {m['text'].strip()}"
+        elif m := _HTML_PARA.match(line):
+            out[index] = m["text"].strip()
+    return out
+
 
 
 def _heading_text(line: str, next_line: str | None) -> tuple[int, str] | None:
@@ -215,7 +251,18 @@ def _scan(lines: list[str], state: _State) -> tuple[list[Item], list[tuple[int, 
             j = i + 1
             indent = len(m.group("indent"))
             nested = False
-            while j < n and lines[j].strip() and not _HEADING.match(lines[j]) and not _TABLE_ROW.match(lines[j]):
+            content = indent + len(line[indent:]) - len(m.group("body")) if line.endswith(m.group("body")) else indent + 2
+            while j < n and not _HEADING.match(lines[j]) and not _TABLE_ROW.match(lines[j]):
+                if not lines[j].strip():
+                    # a blank line, then a paragraph indented under the item's text: still the item (CommonMark)
+                    k = j
+                    while k < n and not lines[k].strip():
+                        k += 1
+                    if k < n and len(lines[k]) - len(lines[k].lstrip()) >= content and not _LIST_ITEM.match(lines[k]):
+                        body.append(BREAK)
+                        j = k
+                        continue
+                    break
                 sub = _LIST_ITEM.match(lines[j])
                 if sub is not None:
                     if len(sub.group("indent")) <= indent:
@@ -241,6 +288,14 @@ def _scan(lines: list[str], state: _State) -> tuple[list[Item], list[tuple[int, 
         add(number, j, "para", BREAK.join(x.strip() for x in lines[i:j]))
         i = j
     return items, headings
+
+
+def _front_lines(item: Item) -> list[Item]:
+    """Lines outside any section (a name, a contact, an ORCID) are read one by one, not as a paragraph."""
+    parts = item.text.split(BREAK)
+    if item.section is not None or item.form != "para" or len(parts) != item.end - item.start + 1:
+        return [item]
+    return [dataclasses.replace(item, start=item.start + k, end=item.start + k, text=part) for k, part in enumerate(parts)]
 
 
 def _hard_breaks(lines: list[str]) -> bool:
@@ -428,7 +483,7 @@ def _role_entry(item: Item, span: Span, state: _State) -> bool:
         return False
     org = _org(org_text, span) if org_text else None
     start = dates.start if dates else None
-    end = dates.end if dates else None
+    end = _course_end(dates)  # one date ("2018"): the role began and ended then
     defended = _defence_date(plain(description or ""))
     description, thesis_title = _thesis_in(description or "", role_text)
     description = plain(description) if description else description
@@ -711,27 +766,34 @@ def _work_entry(item: Item, span: Span, state: _State) -> bool:
     raw = re.sub(r"^\s*\d{1,3}[.)]\s+", "", item.text)
     lead_date = None
     with_names: list[str] = []
-    if item.section == Section.TALKS:
-        # "14 March 2024 — Title…": a date first
-        if (m := re.match(r"^\s*(?P<d>[^—–:|]{3,40}?)\s*[—–:|]\s+", raw)) and (rng := parse_range(plain(m["d"]))) is not None and rng.start is not None:
-            lead_date, raw = rng.start, raw[m.end():]
-        # "(with A and B)" / "Avec A :": co-speakers after the owner
-        if m := re.search(r"\s*\((?:with|avec|con)\s+(?P<names>[^()]+)\)", raw, re.I):
-            with_names, raw = _with_names(m["names"]), raw[: m.start()] + raw[m.end():]
-        elif m := re.match(r"^\s*(?:with|avec|con)\s+(?P<names>[^:]+?)\s*:\s+", raw, re.I):
-            with_names, raw = _with_names(m["names"]), raw[m.end():]
+    # "14 March 2024 — Title…": a date first
+    if (m := re.match(r"^\s*(?P<d>[^—–:|]{3,40}?)\s*[—–:|]\s+", raw)) and (rng := parse_range(plain(m["d"]))) is not None and rng.start is not None:
+        lead_date, raw = rng.start, raw[m.end():]
+    # "(with A and B)" / "Avec A :": co-authors or co-speakers after the owner, who is not named
+    if m := re.search(r"\s*\((?:with|avec|con)\s+(?P<names>[^()]+)\)", raw, re.I):
+        if names := _with_names(m["names"]):
+            with_names, raw = names, raw[: m.start()] + raw[m.end():]
+    elif m := re.match(r"^\s*(?:with|avec|con)\s+(?P<names>[^:]+?)\s*:\s+", raw, re.I):
+        if names := _with_names(m["names"]):
+            with_names, raw = names, raw[m.end():]
     styled = parse_inline(raw)
     ref = parse_reference(styled)
     if not ref.title:
         return False
     if lead_date is not None and ref.date is None:
         ref.date = lead_date
+    if ref.date is None and not ref.forthcoming and item.dates is not None and item.dates.start is not None:
+        if item.dates.end is None and not item.dates.ongoing:
+            ref.date = item.dates.start  # under a "### 2023" sub-heading
     if not _is_reference(ref, with_names):
         return False  # "Page 2 of 3": a title alone, with no author, date or venue, is not a work
-    if with_names and state.owner is not None and not ref.authors:
+    if with_names and state.owner is not None:
         from .refs import NameRef
 
-        ref.authors = [NameRef(state.owner.name)] + [NameRef(n) for n in with_names]
+        if not ref.authors:
+            ref.authors = [NameRef(state.owner.name)]
+        named = {a.name for a in ref.authors}
+        ref.authors += [NameRef(n) for n in with_names if n not in named]
     if state.owner is not None:
         for author in ref.authors:
             if not author.organization and _is_owner(author.name, state.owner.name):

@@ -17,6 +17,8 @@ _MD = MarkdownIt("commonmark")
 BREAK = "\n"
 
 _HTML_MAP = [
+    # <a href="url">text</a> → [text](url), so that a DOI or HAL link on a title is kept
+    (re.compile(r"<\s*a\s[^>]*?href\s*=\s*[\"']([^\"']+)[\"'][^>]*>(.*?)<\s*/\s*a\s*>", re.I | re.S), r"[\2](\1)"),
     (re.compile(r"<\s*br\s*/?\s*>", re.I), BREAK),
     (re.compile(r"<\s*/?\s*(?:b|strong)\s*>", re.I), "**"),
     (re.compile(r"<\s*/?\s*(?:i|em|cite)\s*>", re.I), "*"),
