@@ -3,8 +3,10 @@
 Only a clear majority gives a tag; anything doubtful stays untagged (``None``),
 since a wrong language tag is worse than none.
 
->>> guess_language("Counting micro-workers: societal and methodological challenges")
+>>> guess_language("Hidden inequalities: the gendered labour of women on micro-tasking platforms")
 'en'
+>>> guess_language("Counting micro-workers: societal and methodological challenges") is None  # one function word
+True
 >>> guess_language("Quel statut pour les petits doigts de l'intelligence artificielle ?")
 'fr'
 """
