@@ -66,6 +66,7 @@ _RANGE_RE = re.compile(
     rf"(?:{_SEPARATORS}(?P<end>{DATE_PATTERN}|\d\d|[a-z' ]+?))?\s*\.?\s*$",
     re.IGNORECASE,
 )
+_SHORT_RANGE_RE = re.compile(r"^\s*(?P<start>(?:19|20)\d\d)-(?P<end>\d\d)\s*$")
 _SINCE_RE = re.compile(rf"^\s*(?:since|depuis)\s+(?P<start>{DATE_PATTERN})\s*$", re.IGNORECASE)
 
 
@@ -125,20 +126,30 @@ def parse_range(text: str) -> DateRange | None:
 
     Raises InvalidDate for an impossible date or an end before the start.
     """
-    folded = fold(text).replace("\u00a0", " ").strip()
+    original = text.replace("\u00a0", " ").strip()
+    folded = fold(original)
+
+    def as_written(match: re.Match[str], group: str) -> str:
+        """The date as the document writes it, for error messages (folding may change lengths)."""
+        if len(folded) == len(original):
+            return original[match.start(group) : match.end(group)]
+        return match[group]
+
     if m := _SINCE_RE.match(folded):
-        start = parse_date(m["start"])
+        start = parse_date(as_written(m, "start"))
         return DateRange(start, None, ongoing=True)
+    if (m := _SHORT_RANGE_RE.match(folded)) and int(m["end"]) > 12:
+        return parse_range(f"{m['start']}–{m['end']}")  # "2014-16": not a month 16
     m = _RANGE_RE.match(folded)
     if not m:
         return None
-    start = parse_date(m["start"])
+    start = parse_date(as_written(m, "start"))
     end_text = (m["end"] or "").strip()
     if not end_text:
         return DateRange(start, None)
     if end_text in ONGOING:
         return DateRange(start, None, ongoing=True)
-    end = parse_date(end_text)
+    end = parse_date(as_written(m, "end").strip())
     if end is None:
         if re.fullmatch(r"\d\d", end_text) and start is not None:  # 2014-16
             end = PartialDate(start.year // 100 * 100 + int(end_text))
@@ -159,7 +170,8 @@ def _parts(date: PartialDate) -> tuple[int, ...]:
     return tuple(p for p in (date.year, date.month, date.day) if p is not None)
 
 
-_FIND_RE = re.compile(rf"(?<![\w-])({DATE_PATTERN})(?![\w-])", re.IGNORECASE)
+# not inside a word, an identifier or a number ("hal-02139528", "10.5555/x.2020.1")
+_FIND_RE = re.compile(rf"(?<![\w\-./])({DATE_PATTERN})(?![\w-]|[./]\d)", re.IGNORECASE)
 
 
 def find_dates(text: str) -> list[tuple[int, int, PartialDate]]:
