@@ -270,3 +270,18 @@ def test_documents_copied_into_another_folder_give_the_same_graph(built, tmp_pat
     shutil.copytree(DATA, data)
     _, _, triples = make_graph(Settings(data_dir=data, out_dir=tmp_path / "out"))
     assert turtle_bytes(triples) == turtle_bytes(built.triples)
+
+
+def test_sample_build_uses_only_defined_terms(built) -> None:
+    """Every class and property of the sample graph is in shared/vocab or ontology/sg.ttl."""
+    vocab = pytest.importorskip("scholargraph.vocab")
+    directory = vocab.vocab_dir()
+    if not directory.is_dir():
+        pytest.skip(f"vocabulary copies not found at {directory}")
+    from scholargraph.mapping import to_rdflib
+
+    assert vocab.term_problems(to_rdflib(built.triples)) == {}
+    used = {t.predicate.value for t in built.triples}
+    assert "https://schema.org/FundingAgency" not in {t.object.value for t in built.triples}
+    assert "http://xmlns.com/foaf/0.1/Project" in {t.object.value for t in built.triples}
+    assert "https://w3id.org/oc/ontology/hasNext" in used
