@@ -77,6 +77,12 @@ _SHA256 = str(SG.sha256).encode()
 _PASSAGE = b"#line="
 
 
+def _serialize(items: Sequence[Triple], fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
+    data = ox.serialize(items, format=fmt, prefixes=prefixes)
+    assert data is not None  # no output given: pyoxigraph returns the bytes
+    return data
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -90,7 +96,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def turtle_bytes(triples: Iterable[Triple]) -> bytes:
     """Turtle with the project's prefixes, triples in :func:`~scholargraph.mapping.triple_key` order."""
     ordered = sorted(triples, key=triple_key)
-    return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    return _serialize(ordered, ox.RdfFormat.TURTLE, PREFIXES)
 
 
 def write_turtle(triples: Iterable[Triple], path: Path) -> None:
@@ -270,11 +276,11 @@ def _canonical_order(data: bytes, lines: list[bytes], given: list[Triple]) -> li
     """
     marked = data.replace(b"> <", b"\x01<").replace(b'> "', b'\x01"')
     if marked.count(b"\x01") == 2 * len(lines):
-        keys: Sequence[object] = marked.split(b"\n")
-    else:
-        keys = [triple_key(t) for t in given]
-    del marked
-    return sorted(range(len(lines)), key=keys.__getitem__)
+        keys = marked.split(b"\n")
+        del marked
+        return sorted(range(len(lines)), key=keys.__getitem__)
+    exact = [triple_key(t) for t in given]
+    return sorted(range(len(lines)), key=exact.__getitem__)
 
 
 class Canonical:
@@ -289,7 +295,7 @@ class Canonical:
 
     def __init__(self, triples: Iterable[Triple]) -> None:
         given = list(triples)
-        data = ox.serialize(given, format=ox.RdfFormat.N_TRIPLES)
+        data = _serialize(given, ox.RdfFormat.N_TRIPLES)
         lines = data.split(b"\n")
         lines.pop()  # after the last newline
         if len(lines) != len(given):  # pragma: no cover - canonical N-Triples escapes newlines
@@ -466,7 +472,7 @@ def trig_bytes(triples: Iterable[Triple] | Canonical) -> bytes:
             by_graph[graph].extend(every[start:end])
     out: list[bytes] = []
     for graph in sorted(by_graph):
-        header, body = _split_prefixes(ox.serialize(by_graph[graph], format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
+        header, body = _split_prefixes(_serialize(by_graph[graph], ox.RdfFormat.TURTLE, PREFIXES))
         if not out:
             out.append(header)
         if graph:
@@ -611,7 +617,7 @@ def void_bytes(
 ) -> bytes:
     """``void.ttl``: see :func:`void_triples`."""
     described = void_triples(triples, settings, files, build_date)
-    return ox.serialize(described, format=ox.RdfFormat.TURTLE, prefixes=VOID_PREFIXES)
+    return _serialize(described, ox.RdfFormat.TURTLE, VOID_PREFIXES)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -640,7 +646,7 @@ def _write_all(
 ) -> list[Path]:
     contents: dict[str, bytes] = {}
     if turtle is None:
-        turtle = ox.serialize(canonical.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        turtle = _serialize(canonical.triples, ox.RdfFormat.TURTLE, PREFIXES)
         contents[TURTLE] = turtle
     contents[NTRIPLES] = ntriples_bytes(canonical)
     contents[JSONLD] = jsonld_bytes(canonical)
