@@ -98,7 +98,7 @@ def _expected_roles(items: list[dict[str, Any]] | None) -> set[tuple[str, str, s
     return {(_norm(i["role"]), org_key(i.get("org") or ""), _date(i.get("start")), _date(i.get("end"))) for i in items or []}
 
 
-WorkKey = tuple[str, str, tuple[str, ...], str | None, str | None, str | None]
+WorkKey = tuple[str, str, tuple[str, ...], str | None, str | None, str | None, str | None, str | None, str | None]
 
 
 def _works(resolved: Resolved) -> set[WorkKey]:
@@ -108,14 +108,18 @@ def _works(resolved: Resolved) -> set[WorkKey]:
         for kind, key in work.authors:
             names.append(_norm(resolved.persons[key].name if kind == "person" else resolved.organizations[key].name))
         date = work.date.iso() if work.date else None
-        out.add((work.type.value, _norm(work.titles[0].text if work.titles else ""), tuple(names), date, work.doi, work.hal))
+        pages = "-".join(p for p in (work.page_start, work.page_end) if p) or None
+        out.add((
+            work.type.value, _norm(work.titles[0].text if work.titles else ""), tuple(names), date, work.doi, work.hal,
+            work.volume, work.issue, pages,
+        ))
     return out
 
 
 def _expected_works(items: list[dict[str, Any]] | None) -> set[WorkKey]:
     return {
         (w["type"], _norm(w["title"]), tuple(_norm(a) for a in w.get("authors", [])),
-         _date(w.get("date")), w.get("doi"), w.get("hal"))
+         _date(w.get("date")), w.get("doi"), w.get("hal"), w.get("volume"), w.get("issue"), w.get("pages"))
         for w in items or []
     }
 

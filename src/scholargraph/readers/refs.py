@@ -84,7 +84,13 @@ _CHICAGO_HEAD = re.compile(
 _CHICAGO_NUMBERS = re.compile(
     r"\s+(?P<vol>\d+)\s*(?:\(\s*(?P<issue>[\w\-–/]+)\s*\))?\s*:\s*(?P<start>[A-Za-z]?\d+)(?:\s*[-–—]+\s*(?P<end>[A-Za-z]?\d+))?\s*$"
 )
-_QUOTED_TITLE = re.compile(r"^\s*[“\"«]\s*(?P<title>.+?)\s*[”\"»]")
+_QUOTED_TITLE = re.compile(r"^\s*(?:[“\"«]\s*(?P<title>.+?)\s*[”\"»]|‘(?P<single>.+?)’(?=[\s,.:;]|$))")
+# the parts after a venue: ", " or a sentence end, but not the period of "vol.", "p.", "pp.", "no."
+_TAIL_SPLIT = re.compile(r"\s*,\s*|(?<!\bvol)(?<!\bVol)(?<!\bp)(?<!\bpp)(?<!\bno)(?<!\bNo)(?<!\bnr)\.\s+")
+
+
+def _quoted(m: re.Match[str]) -> str:
+    return m["title"] if m["title"] is not None else m["single"]
 _PLACE_PUBLISHER = re.compile(r"^(?P<place>[A-ZÀ-Ý][\w'’\- ]{1,40}?)\s*:\s+(?P<publisher>[^,:]+)$")
 _CONTRIBUTORS = re.compile(
     r"^(?:contributing authors?|contributors?|with contributions? (?:from|by)|contributions? de|avec la contribution de)\s*:?\s*(?P<names>.+)$",
@@ -164,8 +170,17 @@ def _pair_inverted(pieces: list[str]) -> list[str]:
 def split_names(segment: str) -> list[str]:
     """Names of an author list, in order (``,``, ``;``, ``and``, ``&``, ``et``)."""
     segment = re.sub(r"\bet al\.?", "", segment)
-    pieces = [p.strip(" .*") for p in _SEPARATORS.split(segment) if p.strip(" .*")]
+    pieces = [_name_piece(p) for p in _SEPARATORS.split(segment) if p.strip(" .*")]
     return _pair_inverted(pieces)
+
+
+def _name_piece(piece: str) -> str:
+    """A piece of an author list without markup; an initial keeps (or gets) its period: ``J.``, ``R. A.``."""
+    piece = piece.strip(" *")
+    words = piece.split()
+    if words and all(is_initial(w) or is_initial(w + ".") for w in words):
+        return " ".join(w if w.endswith(".") else w + "." for w in words)
+    return piece.rstrip(".").strip()
 
 
 def _name_pieces(styled: Styled, base: int, segment: str) -> list[tuple[str, int, int]]:
@@ -239,13 +254,14 @@ def _parse_numbers(parts: list[str], ref: Reference) -> list[str]:
     while parts:
         last = parts[-1].strip()
         if m := _PAGES.match(last):
-            if ref.page_start is None and (last.lower().startswith("p") or m["end"]):
+            after_volume = len(parts) >= 2 and bool(_VOL_ISSUE.match(parts[-2].strip()))
+            if ref.page_start is None and (last.lower().startswith("p") or m["end"] or after_volume):
                 ref.page_start, ref.page_end = m["start"], m["end"]
                 parts.pop()
                 continue
         if m := _VOL_ISSUE.match(last):
             ref.volume = m["vol"]
-            ref.issue = m["issue"] or m["issue2"]
+            ref.issue = m["issue"] or m["issue2"] or ref.issue
             if m["pages"]:
                 pages = re.split(r"[-–—]+", m["pages"])
                 ref.page_start = pages[0]
@@ -290,6 +306,9 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
                 ref.doi = ref.doi or normalise_doi(found)
                 ref.hal = ref.hal or normalise_hal(found)
             text = mask(text, m.start(), m.end())
+    for m in re.finditer(r"\((?:pp?\.|pages?)\s*(?P<start>[A-Za-z]?\d+)(?:\s*[-–—]+\s*(?P<end>[A-Za-z]?\d+))?\)", text):
+        ref.page_start, ref.page_end = m["start"], m["end"]  # APA chapter "(pp. 233–250)"
+        text = mask(text, m.start(), m.end())
     for m in _STATUS.finditer(text):
         ref.forthcoming = True
         text = mask(text, m.start(), m.end())
@@ -358,11 +377,11 @@ def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
     quoted = _QUOTED_TITLE.match(text)
     if quoted and italic and italic[0][0] >= quoted.end():
         # “Title.” Keynote, *Event*, City.
-        _set_title(ref, quoted["title"])
+        _set_title(ref, _quoted(quoted))
         a, b = italic[0]
         ref.venue = tidy(strip_quotes(clean_spaces(text[a:b])))
         ref.venue_italic = True
-        tail = [p for p in re.split(r"\s*[,.]\s+|\s*,\s*", clean_spaces(text[b:])) if p.strip(" .,;:")]
+        tail = [tidy(p) for p in _TAIL_SPLIT.split(clean_spaces(text[b:])) if p.strip(" .,;:")]
         leftover = [tidy(p) for p in _parse_numbers(tail, ref) if tidy(p)]
         if leftover:
             ref.place = ", ".join(leftover)
@@ -407,7 +426,7 @@ def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
             ref.event_hint = tidy(sentences[event_idx[-1]])
             sentences = sentences[: event_idx[-1]] + sentences[event_idx[-1] + 1 :]
         _set_title(ref, ". ".join(sentences))
-        tail = [p for p in re.split(r"\s*[,.]\s+|\s*,\s*", clean_spaces(after)) if p.strip(" .,;:")]
+        tail = [tidy(p) for p in _TAIL_SPLIT.split(clean_spaces(after)) if p.strip(" .,;:")]
         tail = _parse_numbers(tail, ref)
         leftover = [tidy(p) for p in tail if tidy(p)]
         if leftover:
@@ -415,7 +434,7 @@ def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
         return
     if quoted := _QUOTED_TITLE.match(text):
         # Chicago: “Title.” Journal 37 (4): 912–931.
-        _set_title(ref, quoted["title"])
+        _set_title(ref, _quoted(quoted))
         after = clean_spaces(text[quoted.end():]).strip(" .,;")
         if numbers := _CHICAGO_NUMBERS.search(after):
             ref.volume, ref.issue = numbers["vol"], numbers["issue"]

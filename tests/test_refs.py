@@ -1,0 +1,231 @@
+"""The reference-string parser: exact outcomes for the layouts CVs and project pages use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scholargraph.readers.refs import parse_reference, split_names
+from scholargraph.readers.text import parse_inline
+from scholargraph.records import PartialDate
+
+
+def parse(text: str) -> dict[str, Any]:
+    """The parsed reference as plain data, empty fields left out."""
+    ref = parse_reference(parse_inline(text))
+    out: dict[str, Any] = {
+        "authors": [a.name for a in ref.authors],
+        "title": ref.title,
+        "date": ref.date.iso() if ref.date else None,
+        "translated_title": ref.translated_title,
+        "venue": ref.venue,
+        "publisher": ref.publisher,
+        "volume": ref.volume,
+        "issue": ref.issue,
+        "pages": (ref.page_start, ref.page_end) if ref.page_start else None,
+        "doi": ref.doi,
+        "hal": ref.hal,
+        "forthcoming": ref.forthcoming or None,
+        "place": ref.place,
+        "by": [a.name for a in ref.by] or None,
+        "contributors": [a.name for a in ref.contributors] or None,
+        "organization_authors": [a.name for a in ref.authors if a.organization] or None,
+        "bold_authors": [a.name for a in ref.authors if a.bold] or None,
+    }
+    return {k: v for k, v in out.items() if v not in (None, [])}
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Paola Tubaro, Marion Coville and Antonio A. Casilli", ["Paola Tubaro", "Marion Coville", "Antonio A. Casilli"]),
+        ("Aminata Diallo et Julien Moreau", ["Aminata Diallo", "Julien Moreau"]),
+        ("Tomás Rivera & Camille Berthier", ["Tomás Rivera", "Camille Berthier"]),
+        ("Jane Doe; John Roe; Ann Poe", ["Jane Doe", "John Roe", "Ann Poe"]),
+        ("Doe, J., Roe, R. A., & Poe, E.", ["J. Doe", "R. A. Roe", "E. Poe"]),
+        ("Kim, J.-H., & van der Berg, L.", ["J.-H. Kim", "L. van der Berg"]),
+        ("Jane Doe, John Roe et al.", ["Jane Doe", "John Roe"]),
+    ],
+)
+def test_split_names(text: str, names: list[str]) -> None:
+    assert split_names(text) == names
+
+
+def test_cv_style_bold_self_name_italic_venue_forthcoming() -> None:
+    assert parse(
+        "Paola Tubaro, Marion Coville, **Clément Le Ludec** and Antonio A. Casilli. Hidden inequalities: the "
+        "gendered labour of women on micro-tasking platforms In *Internet Policy Review*, *To be published*"
+    ) == {
+        "authors": ["Paola Tubaro", "Marion Coville", "Clément Le Ludec", "Antonio A. Casilli"],
+        "bold_authors": ["Clément Le Ludec"],
+        "title": "Hidden inequalities: the gendered labour of women on micro-tasking platforms",
+        "venue": "Internet Policy Review",
+        "forthcoming": True,
+    }
+
+
+def test_cv_style_month_year_after_venue() -> None:
+    assert parse("**Clément Le Ludec**. The fabric of AI systems. In *EGOS 2021*. July 2021") == {
+        "authors": ["Clément Le Ludec"], "bold_authors": ["Clément Le Ludec"],
+        "title": "The fabric of AI systems", "venue": "EGOS 2021", "date": "2021-07",
+    }
+
+
+def test_apa_journal_article() -> None:
+    assert parse(
+        "Kim, J.-H., Nguyen, T. H., **Whitfield, H. R.**, Okafor, C., Martin, A., & Price, D. (2020). Delivering on "
+        "demand: A six-city survey of app-based couriers. *Journal of Industrial Relations*, 62(5), 745-768. "
+        "doi:10.5555/JIR.2020.62.5.745"
+    ) == {
+        "authors": ["J.-H. Kim", "T. H. Nguyen", "H. R. Whitfield", "C. Okafor", "A. Martin", "D. Price"],
+        "bold_authors": ["H. R. Whitfield"],
+        "title": "Delivering on demand: A six-city survey of app-based couriers",
+        "date": "2020", "venue": "Journal of Industrial Relations", "volume": "62", "issue": "5",
+        "pages": ("745", "768"), "doi": "10.5555/jir.2020.62.5.745",
+    }
+
+
+def test_apa_in_press_and_month() -> None:
+    assert parse("Whitfield, H. R., & Price, D. (in press). Managing by dashboard. *Economic and Industrial Democracy*.") == {
+        "authors": ["H. R. Whitfield", "D. Price"], "title": "Managing by dashboard",
+        "venue": "Economic and Industrial Democracy", "forthcoming": True,
+    }
+    assert parse("Whitfield, H. R. (2022, April). Algorithmic management. *Labour Process Conference*, Padua.")["date"] == "2022-04"
+
+
+def test_apa_report_by_an_organisation_with_a_contributor() -> None:
+    assert parse(
+        "European Digital Labour Observatory (2021). *Logistics platforms in Europe: working conditions and "
+        "regulation*. Brussels. Contributing author: Tomás Rivera."
+    ) == {
+        "authors": ["European Digital Labour Observatory"],
+        "organization_authors": ["European Digital Labour Observatory"],
+        "title": "Logistics platforms in Europe: working conditions and regulation",
+        "date": "2021", "place": "Brussels", "contributors": ["Tomás Rivera"],
+    }
+
+
+def test_apa_report_place_and_publisher() -> None:
+    assert parse("Lindqvist, S. (2020). *Last-mile logistics in Swedish cities*. Stockholm: Vinnova.") == {
+        "authors": ["S. Lindqvist"], "title": "Last-mile logistics in Swedish cities", "date": "2020",
+        "place": "Stockholm", "publisher": "Vinnova",
+    }
+
+
+def test_hal_style_with_translation_and_identifiers() -> None:
+    assert parse(
+        "Antonio A. Casilli, Paola Tubaro, Clément Le Ludec (2019). Le micro-travail en France "
+        "[Micro-work in France]. [Rapport de recherche] DiPLab. ⟨hal-02139528v2⟩"
+    ) == {
+        "authors": ["Antonio A. Casilli", "Paola Tubaro", "Clément Le Ludec"],
+        "title": "Le micro-travail en France", "translated_title": "Micro-work in France",
+        "date": "2019", "hal": "hal-02139528",
+    }
+
+
+def test_hal_style_journal_with_publisher_volume_issue_pages() -> None:
+    assert parse(
+        "Paola Tubaro, Clément Le Ludec, Antonio A. Casilli (2020). Counting 'micro-workers': societal and "
+        "methodological challenges around new forms of labour. Work Organisation, Labour and Globalisation, "
+        "Pluto Journals, 14 (1), pp.67-82. ⟨10.13169/workorgalaboglob.14.1.0067⟩. ⟨hal-02898905⟩"
+    ) == {
+        "authors": ["Paola Tubaro", "Clément Le Ludec", "Antonio A. Casilli"],
+        "title": "Counting 'micro-workers': societal and methodological challenges around new forms of labour",
+        "date": "2020", "venue": "Work Organisation, Labour and Globalisation", "publisher": "Pluto Journals",
+        "volume": "14", "issue": "1", "pages": ("67", "82"),
+        "doi": "10.13169/workorgalaboglob.14.1.0067", "hal": "hal-02898905",
+    }
+
+
+def test_chicago_author_date() -> None:
+    assert parse(
+        "Whitfield, Hannah, Alice Martin, and Chidi Okafor. 2023. “Rate, Rank, Repeat.” Work, Employment and "
+        "Society 37 (4): 912–931. https://doi.org/10.5555/WES.2023.374"
+    ) == {
+        "authors": ["Hannah Whitfield", "Alice Martin", "Chidi Okafor"], "title": "Rate, Rank, Repeat",
+        "date": "2023", "venue": "Work, Employment and Society", "volume": "37", "issue": "4",
+        "pages": ("912", "931"), "doi": "10.5555/wes.2023.374",
+    }
+
+
+def test_french_guillemets_no_break_spaces_a_paraitre() -> None:
+    assert parse(
+        "**Camille Berthier**, «\u00a0Modérer en sous-traitance\u00a0: le travail invisible\u00a0»,"
+        " *Réseaux*, à paraître."
+    ) == {
+        "authors": ["Camille Berthier"], "bold_authors": ["Camille Berthier"],
+        "title": "Modérer en sous-traitance : le travail invisible", "venue": "Réseaux", "forthcoming": True,
+    }
+
+
+def test_french_vol_no_pages_doi_with_french_colon_and_hal_version() -> None:
+    assert parse(
+        "**Camille Berthier**, Aminata Diallo et Julien Moreau, « Les petites mains de la modération », "
+        "*Sociologie du travail*, vol. 64, n° 2, 2022, p. 145-168. DOI : 10.5555/sdt.2022.642 ⟨hal-03567812v2⟩"
+    ) == {
+        "authors": ["Camille Berthier", "Aminata Diallo", "Julien Moreau"], "bold_authors": ["Camille Berthier"],
+        "title": "Les petites mains de la modération", "venue": "Sociologie du travail", "volume": "64",
+        "issue": "2", "date": "2022", "pages": ("145", "168"), "doi": "10.5555/sdt.2022.642", "hal": "hal-03567812",
+    }
+
+
+@pytest.mark.parametrize(
+    ("quoted", "title"),
+    [
+        ("‘Counting micro-workers’", "Counting micro-workers"),
+        ("“Counting micro-workers”", "Counting micro-workers"),
+        ("« Counting micro-workers »", "Counting micro-workers"),
+        ('"Counting micro-workers"', "Counting micro-workers"),
+    ],
+)
+def test_any_quotes_around_a_title(quoted: str, title: str) -> None:
+    assert parse(f"Jane Doe, {quoted}, *Journal of Tests*, 2021.")["title"] == title
+
+
+@pytest.mark.parametrize(
+    ("tail", "doi", "hal"),
+    [
+        ("⟨10.5555/tee.2020.162.33⟩ ⟨hal-02987654⟩", "10.5555/tee.2020.162.33", "hal-02987654"),
+        ("<10.5555/tee.2020.162.33> <hal-02987654v3>", "10.5555/tee.2020.162.33", "hal-02987654"),
+        ("https://doi.org/10.5555/TEE.2020.162.33", "10.5555/tee.2020.162.33", None),
+        ("doi:10.5555/tee.2020.162.33.", "10.5555/tee.2020.162.33", None),
+        ("https://hal.science/halshs-03112233v2/document", None, "halshs-03112233"),
+        ("hal-03301457", None, "hal-03301457"),
+    ],
+)
+def test_identifiers(tail: str, doi: str | None, hal: str | None) -> None:
+    got = parse(f"Jane Doe, « Titre », *Revue*, 2020. {tail}")
+    assert (got.get("doi"), got.get("hal"), got["title"]) == (doi, hal, "Titre")
+
+
+def test_doi_hidden_in_a_link_on_the_title() -> None:
+    assert parse("[Port cities and the platform economy](https://doi.org/10.5555/ecgeo.2023.0007). *Economic Geography* 99(2): 150–172.") == {
+        "title": "Port cities and the platform economy", "venue": "Economic Geography", "volume": "99",
+        "issue": "2", "pages": ("150", "172"), "doi": "10.5555/ecgeo.2023.0007",
+    }
+
+
+@pytest.mark.parametrize("status", ["To be published", "forthcoming", "Forthcoming", "à paraître", "in press", "sous presse"])
+def test_forthcoming_status_invents_no_date(status: str) -> None:
+    assert parse(f"Jane Doe. A title. *Journal of Tests*, {status}") == {
+        "authors": ["Jane Doe"], "title": "A title", "venue": "Journal of Tests", "forthcoming": True,
+    }
+
+
+def test_report_by_a_rapporteur() -> None:
+    got = parse(
+        "Paola Tubaro and **Clément Le Ludec**, RAPPORT D'INFORMATION fait au nom de la mission d'information "
+        "sur : « l'uberisation de la société » Par M. Pascal SAVOLDELLI, 29 septembre 2021"
+    )
+    assert (got["authors"], got["by"], got["date"]) == (["Paola Tubaro", "Clément Le Ludec"], ["Pascal Savoldelli"], "2021-09-29")
+
+
+def test_article_number_instead_of_pages() -> None:
+    got = parse("**Tomás Rivera** & Camille Berthier (2024). Outsourcing moderation. *Global Networks*, 24(1), e12455.")
+    assert (got["volume"], got["issue"], got["pages"]) == ("24", "1", ("e12455", None))
+
+
+def test_date_is_a_partial_date() -> None:
+    ref = parse_reference(parse_inline("Jane Doe. A title. *Journal of Tests*, 14 mars 2022"))
+    assert ref.date == PartialDate(2022, 3, 14)
