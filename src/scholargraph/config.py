@@ -14,6 +14,19 @@ the tool works out of the box without the file::
     out_dir = "build"                 # where graph.ttl and reports go
     curated = "curated.yaml"          # aliases and forced merges, relative to data_dir
 
+    [limits]
+    document_bytes = 5000000          # largest document read, in bytes
+    entries = 10000                   # most entries (records) read from one document
+    nesting_depth = 50                # deepest nesting of lists and mappings in YAML or JSON
+    line_length = 10000               # longest line, in characters (JSON is exempt)
+
+A document over a limit is refused with a one-line error that names the file,
+the limit and the key that raises it.  The limits bound the time and memory a
+hostile or broken document can cost; the defaults are far above any real CV.
+``nesting_depth`` cannot usefully exceed 100: the YAML and JSON readers refuse
+deeper documents themselves.  ``line_length`` does not apply to JSON (exports
+such as ORCID records are often a single line).
+
 This module is the only place that reads the environment.
 """
 
@@ -21,7 +34,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +43,22 @@ from .errors import ConfigError
 CONFIG_FILE = "scholargraph.toml"
 CONFIG_ENV = "SCHOLARGRAPH_CONFIG"
 DEFAULT_BASE_IRI = "https://example.org/scholargraph/"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one document may hold (the ``[limits]`` table); see the module docstring."""
+
+    document_bytes: int = 5_000_000
+    entries: int = 10_000
+    nesting_depth: int = 50
+    line_length: int = 10_000
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"[limits] {item.name} must be a positive whole number, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +71,7 @@ class Settings:
     data_dir: Path = Path("data")
     out_dir: Path = Path("build")
     curated: str = "curated.yaml"
+    limits: Limits = Limits()
 
     def __post_init__(self) -> None:
         if not self.base_iri.startswith(("http://", "https://")):
@@ -69,7 +99,9 @@ class Settings:
 _KEYS: dict[str, dict[str, type]] = {
     "graph": {"base_iri": str, "license": str, "title": str},
     "build": {"data_dir": str, "out_dir": str, "curated": str},
+    "limits": {f.name: int for f in fields(Limits)},
 }
+_TYPE_NAMES = {str: "a string", int: "a positive whole number"}
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -90,6 +122,7 @@ def load_settings(path: Path | None = None) -> Settings:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from None
     values: dict[str, Any] = {}
+    limits: dict[str, int] = {}
     for table, content in data.items():
         if table not in _KEYS or not isinstance(content, dict):
             raise ConfigError(f"{path}: unknown table [{table}]; known: {', '.join(_KEYS)}")
@@ -98,10 +131,11 @@ def load_settings(path: Path | None = None) -> Settings:
                 raise ConfigError(
                     f"{path}: unknown key {key!r} in [{table}]; known: {', '.join(_KEYS[table])}"
                 )
-            if not isinstance(value, _KEYS[table][key]):
-                raise ConfigError(f"{path}: [{table}] {key} must be a string")
-            values[key] = value
+            wanted = _KEYS[table][key]
+            if not isinstance(value, wanted) or isinstance(value, bool) or (wanted is int and value < 1):
+                raise ConfigError(f"{path}: [{table}] {key} must be {_TYPE_NAMES[wanted]}, not {value!r}")
+            (limits if table == "limits" else values)[key] = value
     for key in ("data_dir", "out_dir"):
         if key in values:
             values[key] = Path(values[key])
-    return Settings(**values)
+    return Settings(**values, limits=Limits(**limits))
