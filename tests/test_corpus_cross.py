@@ -23,7 +23,7 @@ ASPECTS = (
     "persons", "person_candidates", "works_total", "works_by_type", "work_merges",
     "organisation_merges", "periodicals", "projects", "coauthors",
 )
-KNOWN_GAPS: set[str] = {"persons", "works_total", "works_by_type", "organisation_merges", "projects"}
+KNOWN_GAPS: set[str] = {"persons", "organisation_merges", "projects"}
 
 
 @pytest.fixture(scope="module")
