@@ -79,3 +79,12 @@ def test_query_command_csv(tmp_path: Path) -> None:
     assert lines[0] == "coauthor,name,shared_works,first_year,last_year"
     assert lines[1] == "https://example.org/scholargraph/person/antonio-a-casilli,Antonio A. Casilli,6,2019,2021"
     assert len(lines) == 9
+
+
+def test_dump_command_writes_every_format(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(DATA), "--out", str(tmp_path)]).exit_code == 0
+    result = runner.invoke(main, ["dump", "--out", str(tmp_path), "--gzip"])
+    assert result.exit_code == 0, result.output
+    for name in ("graph.nt", "graph.jsonld", "graph.trig", "void.ttl", "graph.ttl.gz", "graph.nt.gz", "graph.jsonld.gz", "graph.trig.gz"):
+        assert (tmp_path / name).stat().st_size > 0, name

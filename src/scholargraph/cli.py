@@ -189,5 +189,19 @@ def network(person: str | None, out_dir: Path, build_dir: Path, endpoint: str | 
     sys.exit(run_network_command(person, build_dir, endpoint, out_dir, graph=graph_iri))
 
 
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Build directory holding graph.ttl (default: build/).")
+@click.option("--gzip", is_flag=True, help="Also write gzipped copies (.gz) of the graph dumps.")
+@click.pass_obj
+@friendly_errors
+def dump(config_path: Path | None, out_dir: Path | None, gzip: bool) -> None:
+    """Write graph.nt, graph.jsonld, graph.trig and void.ttl from an existing build/graph.ttl."""
+    from .dump import run_dump_command
+
+    settings = load_settings(config_path).with_paths(out_dir=out_dir)
+    sys.exit(run_dump_command(settings.out_dir, gzip, settings=settings))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
