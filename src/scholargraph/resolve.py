@@ -20,13 +20,15 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
+from . import names as _names
 from .curated import Curated
 from .dates import fold
-from .names import display_person_name, initials_key, is_shouting, org_key, person_key, split_person_name
+from .names import is_shouting
 from .records import (
     Agent,
     AgentKind,
@@ -47,6 +49,16 @@ from .records import (
 
 TITLE_MERGE_SCORE = 90.0
 TITLE_CANDIDATE_SCORE = 80.0
+
+# Name keys are pure functions of a string, and resolution asks for the same
+# names again and again (every mention of a person, at every step); nameparser
+# costs ~1 ms a call, so they are memoised (bounded, for long-lived processes).
+_NAME_CACHE = 1 << 18
+display_person_name = lru_cache(maxsize=_NAME_CACHE)(_names.display_person_name)
+initials_key = lru_cache(maxsize=_NAME_CACHE)(_names.initials_key)
+org_key = lru_cache(maxsize=_NAME_CACHE)(_names.org_key)
+person_key = lru_cache(maxsize=_NAME_CACHE)(_names.person_key)
+split_person_name = lru_cache(maxsize=_NAME_CACHE)(_names.split_person_name)
 
 
 # ----------------------------------------------------------------- union-find
@@ -223,6 +235,7 @@ class Resolved:
 # -------------------------------------------------------------------- helpers
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def title_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
 
@@ -542,40 +555,43 @@ class _Resolver:
                 if compatible(works[members[0]], works[other]):
                     join(members[0], other, f"same title '{tkey[:60]}'")
 
-        def author_keys(work: Work) -> set[str]:
+        author_key_cache: dict[int, set[str]] = {}
+
+        def author_keys(i: int) -> set[str]:
             # family name and first initial: "A. Martin" and "Alice Martin" count as shared
-            return {initials_key(a.name) for a in work.authors if a.kind == AgentKind.PERSON}
+            if i not in author_key_cache:
+                author_key_cache[i] = {initials_key(a.name) for a in works[i].authors if a.kind == AgentKind.PERSON}
+            return author_key_cache[i]
 
         by_year: dict[int | None, list[int]] = defaultdict(list)
         for i, work in enumerate(works):
             by_year[work.date.year if work.date else None].append(i)
         for year, members in sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
             pool = members + (by_year.get(None, []) if year is not None else [])
-            for x, i in enumerate(members):
-                for j in pool[x + 1 :] if year is None else pool:
-                    if j <= i or union.find(i) == union.find(j) or not compatible(works[i], works[j]):
-                        continue
-                    score = max(
-                        fuzz.ratio(title_key(s.text), title_key(t.text)) for s in works[i].titles for t in works[j].titles
+            # Every pair (i, j) of this year is considered in the order below, but only
+            # pairs whose titles score >= TITLE_CANDIDATE_SCORE can merge or become
+            # candidates; the others are skipped without effect.  The scores are taken
+            # once per pair of distinct title keys (rapidfuzz's cdist, in C).
+            for x, i, j, score in _similar_pairs(works, members, pool, year is None):
+                if union.find(i) == union.find(j) or not compatible(works[i], works[j]):
+                    continue
+                shared = author_keys(i) & author_keys(j)
+                smaller = min(len(author_keys(i)), len(author_keys(j))) or 1
+                if score >= TITLE_MERGE_SCORE and year is not None and len(shared) / smaller >= 0.5:
+                    join(i, j, f"near-equal title (score {score:.0f}), same year {year}, {len(shared)} shared authors")
+                else:
+                    self.report.candidates.append(
+                        Candidate("work", (works[i].title, works[j].title), (str(i), str(j)), f"similar titles, {len(shared)} shared authors", round(score, 1))
                     )
-                    if score < TITLE_CANDIDATE_SCORE:
-                        continue
-                    shared = author_keys(works[i]) & author_keys(works[j])
-                    smaller = min(len(author_keys(works[i])), len(author_keys(works[j]))) or 1
-                    if score >= TITLE_MERGE_SCORE and year is not None and len(shared) / smaller >= 0.5:
-                        join(i, j, f"near-equal title (score {score:.0f}), same year {year}, {len(shared)} shared authors")
-                    else:
-                        self.report.candidates.append(
-                            Candidate("work", (works[i].title, works[j].title), (str(i), str(j)), f"similar titles, {len(shared)} shared authors", round(score, 1))
-                        )
         clusters: dict[int, list[Work]] = defaultdict(list)
         for i, work in enumerate(works):
             clusters[union.find(i)].append(work)
         self.clusters = clusters
+        evidence_of_root: dict[int, set[str]] = defaultdict(set)
+        for i, whys in evidence.items():
+            evidence_of_root[union.find(i)].update(whys)
         self.cluster_evidence = {
-            root: tuple(sorted({e for i in range(len(works)) if union.find(i) == root for e in evidence.get(i, [])}))
-            for root in clusters
-            if len(clusters[root]) > 1
+            root: tuple(sorted(evidence_of_root.get(root, ()))) for root in clusters if len(clusters[root]) > 1
         }
         self.aligned = _aligned_initials(clusters)
 
@@ -762,12 +778,65 @@ class _Resolver:
         )
 
 
+def _similar_pairs(works: list[Work], members: list[int], pool: list[int], undated: bool) -> list[tuple[int, int, int, float]]:
+    """``(x, i, j, score)`` for the pairs of the fuzzy pass whose best title score is at least
+    TITLE_CANDIDATE_SCORE, in the order the plain double loop visits them::
+
+        for x, i in enumerate(members):
+            for j in (pool[x + 1:] if undated else pool):
+                if j <= i: continue
+                score = max(fuzz.ratio(title_key(s.text), title_key(t.text)) for s in works[i].titles for t in works[j].titles)
+
+    The double loop costs n² Python-level ratios per year; here each pair of distinct
+    title keys is scored once, in C, and only the pairs over the cut-off are visited.
+    """
+    keys: list[str] = []
+    key_index: dict[str, int] = {}
+    titles_of: dict[int, list[int]] = {}
+    for i in pool:
+        ids = []
+        for title in works[i].titles:
+            tkey = title_key(title.text)
+            if tkey not in key_index:
+                key_index[tkey] = len(keys)
+                keys.append(tkey)
+            ids.append(key_index[tkey])
+        titles_of[i] = ids
+    if not keys:
+        return []
+    scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=TITLE_CANDIDATE_SCORE, dtype="float64", workers=-1)
+    near: list[list[int]] = [[] for _ in keys]
+    rows, cols = scores.nonzero()
+    for a, b in zip(rows.tolist(), cols.tolist()):
+        near[a].append(b)
+    mentions_of_key: dict[int, list[int]] = defaultdict(list)
+    for i in pool:
+        for k in dict.fromkeys(titles_of[i]):
+            mentions_of_key[k].append(i)
+    position = {i: p for p, i in enumerate(pool)}
+    found: list[tuple[int, int, int, float]] = []
+    for x, i in enumerate(members):
+        candidates: set[int] = set()
+        for k in titles_of[i]:
+            for other in near[k]:
+                candidates.update(mentions_of_key[other])
+        for j in sorted(candidates, key=position.__getitem__):
+            if (undated and position[j] <= x) or j <= i:
+                continue
+            score = max(float(scores[a, b]) for a in titles_of[i] for b in titles_of[j])
+            if score >= TITLE_CANDIDATE_SCORE:
+                found.append((x, i, j, score))
+    return found
+
+
+@lru_cache(maxsize=_NAME_CACHE)
 def given_initials(name: str) -> str:
     """Initials of the given names: ``J.-H.`` → ``jh``, ``Alice`` → ``a``."""
     given = split_person_name(display_person_name(name))[0]
     return "".join(part[0] for part in re.split(r"[\s.\-]+", fold(given)) if part)
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def _is_initials_only(name: str) -> bool:
     given = split_person_name(display_person_name(name))[0]
     return bool(given) and all(len(part) <= 1 for part in re.split(r"[\s.\-]+", given) if part)
