@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 import pyoxigraph as ox
@@ -38,8 +39,13 @@ _ROLE_PROPERTY = {RoleKind.POSITION: "worksFor", RoleKind.EDUCATION: "alumniOf",
 _ROLE_CLASS = {RoleKind.POSITION: "EmployeeRole", RoleKind.EDUCATION: "OrganizationRole", RoleKind.SERVICE: "OrganizationRole"}
 
 
+@lru_cache(maxsize=1 << 16)
+def _named(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
 def N(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(str(iri))
+    return _named(str(iri))
 
 
 def date_literal(date: PartialDate) -> ox.Literal:
@@ -345,21 +351,41 @@ def triple_key(triple: Triple) -> tuple[str, str, str]:
 
 
 def to_rdflib(triples: Iterable[Triple]) -> "rdflib.Graph":  # noqa: F821
-    """The same triples in an in-memory rdflib Graph (for pySHACL)."""
+    """The same triples in an in-memory rdflib Graph (for pySHACL).
+
+    Each distinct IRI and literal is converted once (a graph names the same
+    nodes many times; rdflib's term constructors validate and normalise).
+    """
     import rdflib
 
+    xsd_string = str(XSD.string)
+    iris: dict[str, rdflib.URIRef] = {}
+    literals: dict[tuple[str, str | None, str], rdflib.Literal] = {}
+
+    def iri(value: str) -> rdflib.URIRef:
+        node = iris.get(value)
+        if node is None:
+            node = iris[value] = rdflib.URIRef(value)
+        return node
+
+    def converted() -> Iterator[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node, rdflib.Graph]]:
+        for t in triples:
+            obj = t.object
+            if isinstance(obj, ox.Literal):
+                key = (obj.value, obj.language, obj.datatype.value)
+                o: rdflib.term.Node | None = literals.get(key)
+                if o is None:
+                    o = literals[key] = rdflib.Literal(
+                        obj.value,
+                        lang=obj.language,
+                        datatype=None if obj.language or key[2] == xsd_string else iri(key[2]),
+                    )
+            else:
+                o = iri(obj.value)
+            yield iri(t.subject.value), iri(t.predicate.value), o, graph
+
     graph = rdflib.Graph()
-    for t in triples:
-        obj = t.object
-        if isinstance(obj, ox.Literal):
-            o: rdflib.term.Node = rdflib.Literal(
-                obj.value,
-                lang=obj.language,
-                datatype=None if obj.language or obj.datatype.value == str(XSD.string) else rdflib.URIRef(obj.datatype.value),
-            )
-        else:
-            o = rdflib.URIRef(obj.value)
-        graph.add((rdflib.URIRef(t.subject.value), rdflib.URIRef(t.predicate.value), o))
+    graph.addN(converted())
     return graph
 
 
