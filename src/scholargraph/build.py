@@ -6,17 +6,26 @@ with its evidence and every candidate left undecided), ``report.yaml`` (per
 document: kind, entities, unmapped lines with reasons) and ``oxigraph/`` (an
 embedded store for fast queries).  Nothing is written when the graph does not
 conform to the shapes: the validation report is written instead.
+
+Speed.  Documents are read in parallel (``jobs`` processes, results kept in
+document order) and each document's records are cached in ``cache/`` by
+content hash (:mod:`scholargraph.cache`), so a rebuild re-reads only the
+documents that changed.  Resolution, mapping, validation and the dumps always
+run on the whole corpus: their output depends on every document.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import yaml
 
+from .cache import DocumentCache
 from .config import Settings
 from .curated import load_curated
 from .errors import DocumentError, ValidationFailed
@@ -28,6 +37,8 @@ from .resolve import MergeReport, Resolved, resolve
 DOCUMENT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".yaml", ".yml", ".json", ".bib", ".rst"})
 
 Progress = Callable[[str, int, int], None]
+# Below this many documents to read, a process pool costs more than it saves.
+PARALLEL_MIN_DOCUMENTS = 24
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class BuildResult:
     out_dir: Path
     counts: dict[str, int] = field(default_factory=dict)
     validation: object | None = None
+    cache: DocumentCache | None = None  # hits and misses of the document cache
 
     @property
     def unmapped(self) -> list[Unmapped]:
@@ -83,14 +95,78 @@ def find_documents(data_dir: Path, exclude: tuple[Path, ...] = ()) -> list[Path]
     return sorted(found, key=lambda p: p.relative_to(data_dir).as_posix())
 
 
-def read_documents(paths: list[Path], data_dir: Path, progress: Progress | None = None) -> list[Document]:
-    documents = []
-    for index, path in enumerate(paths, start=1):
-        source = path.relative_to(data_dir).as_posix()
-        try:
-            documents.append(read_document(path, source))
-        except DocumentError as exc:  # name the file as the user knows it
-            raise DocumentError(path, exc.line, exc.message) from None
+@dataclass(frozen=True)
+class _Failure:
+    """A DocumentError raised in a worker process, carried back as data."""
+
+    line: int | None
+    message: str
+
+
+def _read_one(item: tuple[Path, str]) -> Document | _Failure:
+    path, source = item
+    try:
+        return read_document(path, source)
+    except DocumentError as exc:
+        return _Failure(exc.line, exc.message)
+
+
+def default_jobs() -> int:
+    """Worker processes for reading: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _read_all(items: list[tuple[Path, str]], jobs: int) -> Iterator[Document | _Failure]:
+    """Read ``items`` in order, in ``jobs`` processes when there are enough of them."""
+    if jobs <= 1 or len(items) < PARALLEL_MIN_DOCUMENTS:
+        yield from map(_read_one, items)
+        return
+    chunk = max(1, min(16, len(items) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_read_one, items, chunksize=chunk)
+
+
+def read_documents(
+    paths: list[Path],
+    data_dir: Path,
+    progress: Progress | None = None,
+    *,
+    jobs: int = 1,
+    cache: DocumentCache | None = None,
+) -> list[Document]:
+    """The records of every document, in the order of ``paths``.
+
+    Documents found in ``cache`` (same bytes, same path, same code) are not
+    read again; the others are read in ``jobs`` processes and added to it.
+    """
+    sources = [path.relative_to(data_dir).as_posix() for path in paths]
+    found: list[Document | None] = [None] * len(paths)
+    keys: list[str | None] = [None] * len(paths)
+    if cache is not None:
+        for n, (path, source) in enumerate(zip(paths, sources)):
+            try:
+                keys[n] = cache.key(path, source)
+            except OSError:
+                continue  # reading it will raise the error the user should see
+            found[n] = cache.get(keys[n], source)  # type: ignore[arg-type]
+    todo = [n for n in range(len(paths)) if found[n] is None]
+    fresh = _read_all([(paths[n], sources[n]) for n in todo], jobs)
+    documents: list[Document] = []
+    for index, (path, source) in enumerate(zip(paths, sources), start=1):
+        document = found[index - 1]
+        if document is None:
+            outcome = next(fresh)
+            if isinstance(outcome, _Failure):  # name the file as the user knows it
+                fresh.close()
+                raise DocumentError(path, outcome.line, outcome.message)
+            document = outcome
+            key = keys[index - 1]
+            if cache is not None and key is not None:
+                cache.put(key, document)
+        documents.append(document)
         if progress is not None:
             progress(source, index, len(paths))
     return documents
@@ -147,17 +223,37 @@ def _dump_yaml(data: object, path: Path) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8")
 
 
-def make_graph(settings: Settings, progress: Progress | None = None) -> tuple[tuple[Document, ...], Resolved, list[Triple]]:
-    """Read, resolve and map, without writing anything."""
+def make_graph(
+    settings: Settings,
+    progress: Progress | None = None,
+    *,
+    jobs: int | None = None,
+    cache: DocumentCache | None = None,
+) -> tuple[tuple[Document, ...], Resolved, list[Triple]]:
+    """Read, resolve and map, without writing anything (except into ``cache``).
+
+    ``jobs``: processes reading documents (default: the usable CPUs).
+    """
     curated_path = settings.curated_path
     paths = find_documents(settings.data_dir, exclude=(curated_path,))
-    documents = read_documents(paths, settings.data_dir, progress)
+    documents = read_documents(paths, settings.data_dir, progress, jobs=default_jobs() if jobs is None else jobs, cache=cache)
     resolved = resolve(documents, load_curated(curated_path))
     return resolved.documents, resolved, build_triples(resolved, settings.base_iri)
 
 
-def build(settings: Settings | None = None, *, validate: bool = True, progress: Progress | None = None) -> BuildResult:
+def build(
+    settings: Settings | None = None,
+    *,
+    validate: bool = True,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+) -> BuildResult:
     """Build the graph of ``settings.data_dir`` into ``settings.out_dir``.
+
+    ``jobs`` processes read the documents (default: the usable CPUs); with
+    ``use_cache``, parsed documents are kept in ``out_dir/cache/`` and reused
+    while their bytes are unchanged (:attr:`BuildResult.cache` tells which).
 
     Raises :class:`DocumentError` for an unreadable document and
     :class:`ValidationFailed` (after writing the validation report) when the
@@ -166,10 +262,13 @@ def build(settings: Settings | None = None, *, validate: bool = True, progress: 
     from . import dump
 
     settings = settings or Settings()
-    documents, resolved, triples = make_graph(settings, progress)
+    cache = DocumentCache(settings.out_dir / "cache") if use_cache else None
+    documents, resolved, triples = make_graph(settings, progress, jobs=jobs, cache=cache)
+    if cache is not None:
+        cache.prune()
     out = settings.out_dir
     out.mkdir(parents=True, exist_ok=True)
-    result = BuildResult(documents, resolved, triples, out, entity_counts(resolved))
+    result = BuildResult(documents, resolved, triples, out, entity_counts(resolved), cache=cache)
     _dump_yaml(_merges_data(resolved.report), out / "merges.yaml")
     _dump_yaml(_report_data(documents), out / "report.yaml")
     if validate:
@@ -184,6 +283,9 @@ def build(settings: Settings | None = None, *, validate: bool = True, progress: 
                 report,
             )
     dump.write_turtle(triples, out / "graph.ttl")
+    write_dumps = getattr(dump, "write_dumps", None)  # the other serialisations, where dump.py has them
+    if write_dumps is not None:
+        write_dumps(triples, documents, settings, out)
     dump.write_store(triples, out / "oxigraph")
     return result
 
