@@ -1,0 +1,245 @@
+"""Time the whole build pipeline, stage by stage, on generated corpora, against a naive baseline.
+
+For each corpus size (researchers; about 1,000 triples each) a fresh
+subprocess (so that peak memory, ``ru_maxrss``, is per size):
+
+1. writes the corpus with ``bench/generate.py`` (not timed);
+2. runs the stages as ``scholargraph.build.build`` does, timing each: read
+   (cold document cache, ``jobs`` processes), resolve, map, validate
+   (rdflib conversion + pySHACL through ``scholargraph.validate``), dumps
+   (``graph.ttl``, the other dumps where ``dump.write_dumps`` exists, the
+   ``oxigraph/`` store);
+3. queries through ``scholargraph.queries.run_query`` on the build's store:
+   co-authors of one person (median of 21), the weighted co-authorship network
+   (median of 3), and ``scholargraph query coauthors`` as a new process (cold start);
+4. edits one CV and rebuilds with ``build()`` (warm cache): the incremental rebuild;
+5. publishes ``graph.ttl`` into a fresh local ``oxigraph serve``;
+6. the naive baseline on the same triples: an rdflib Graph built triple by
+   triple, rdflib's Turtle serializer, ``pyshacl.validate`` as-is, and the two
+   co-authorship queries on rdflib's SPARQL engine (``--no-baseline`` skips it,
+   ``--baseline-max`` limits the sizes it runs at).
+
+Prints one JSON object per size; ``--markdown`` prints the table for bench/README.md.
+
+Usage::
+
+    .venv/bin/python bench/bench_pipeline.py --researchers 10 100 1000 [--jobs 2] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+sys.path.insert(0, str(HERE))
+
+
+def _clock() -> float:
+    return time.perf_counter()
+
+
+def _median_time(action: object, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = _clock()
+        action()  # type: ignore[operator]
+        times.append(_clock() - start)
+    return statistics.median(times)
+
+
+def run_size(researchers: int, jobs: int, work: Path, baseline: bool, naive_query_max: int) -> dict[str, object]:
+    """Everything measured for one size (run inside its own process)."""
+    import generate
+    import pyoxigraph as ox
+
+    from scholargraph import dump
+    from scholargraph.cache import DocumentCache
+    from scholargraph.config import Settings
+    from scholargraph.curated import load_curated
+    from scholargraph.mapping import build_triples, to_rdflib
+    from scholargraph.queries import run_query
+    from scholargraph.resolve import resolve
+    from scholargraph.validate import validate_graph
+
+    build_mod = importlib.import_module("scholargraph.build")
+    data, out = work / "data", work / "build"
+    corpus = generate.generate(data, researchers, seed=7)
+    settings = Settings(data_dir=data, out_dir=out)
+    row: dict[str, object] = {"researchers": researchers, "documents": 0}
+    t: dict[str, float] = {}
+
+    start = _clock()
+    paths = build_mod.find_documents(data, exclude=(settings.curated_path,))
+    documents = build_mod.read_documents(paths, data, jobs=jobs, cache=DocumentCache(out / "cache"))
+    t["read"] = _clock() - start
+    row["documents"] = len(documents)
+    start = _clock()
+    resolved = resolve(documents, load_curated(settings.curated_path))
+    t["resolve"] = _clock() - start
+    start = _clock()
+    triples = build_triples(resolved, settings.base_iri)
+    t["map"] = _clock() - start
+    row["triples"] = len(triples)
+    start = _clock()
+    graph = to_rdflib(triples)
+    t["validate: to rdflib"] = _clock() - start
+    start = _clock()
+    report = validate_graph(graph, source_root=f"{data.as_posix()}/")
+    t["validate: pySHACL"] = _clock() - start
+    row["conforms"] = report.conforms
+    del graph
+    start = _clock()
+    dump.write_turtle(triples, out / "graph.ttl")
+    t["dump: graph.ttl"] = _clock() - start
+    if hasattr(dump, "write_dumps"):
+        start = _clock()
+        dump.write_dumps(triples, resolved.documents, settings, out)
+        t["dump: other dumps"] = _clock() - start
+    start = _clock()
+    dump.write_store(triples, out / "oxigraph")
+    t["dump: oxigraph store"] = _clock() - start
+    t["build (sum of stages)"] = sum(v for k, v in t.items())
+
+    # queries on the embedded store
+    store = ox.Store.read_only(str(out / "oxigraph"))
+    person = corpus.persons[0].name
+    rows = run_query("coauthors", {"person": person}, store=store)
+    row["coauthors_of_one"] = len(rows)
+    t["query: co-authors of one, by name (median)"] = _median_time(lambda: run_query("coauthors", {"person": person}, store=store), 21)
+    found = store.query(f'SELECT ?p WHERE {{ ?p <http://xmlns.com/foaf/0.1/name> "{person}" }}')
+    person_iri = next(iter(found))[0].value
+    t["query: co-authors of one, by IRI (median)"] = _median_time(lambda: run_query("coauthors", {"person": person_iri}, store=store), 21)
+    edges = run_query("coauthorship-network", store=store)
+    row["network_edges"] = len(edges)
+    t["query: co-authorship network (median)"] = _median_time(lambda: run_query("coauthorship-network", store=store), 3)
+    del store
+    cli = Path(sys.executable).parent / "scholargraph"
+    t["query: `scholargraph query` cold start"] = _median_time(
+        lambda: subprocess.run([str(cli), "query", "coauthors", "--param", f"person={person}", "--build", str(out)], check=True, capture_output=True),
+        3,
+    )
+
+    # rebuild after one CV changed (the cache holds every document now)
+    cv = sorted(data.glob("cv-*.md"))[0]
+    cv.write_text(cv.read_text(encoding="utf-8") + "\n## Notes\n\n- ??? one more line, unmapped\n", encoding="utf-8")
+    start = _clock()
+    result = build_mod.build(settings, jobs=jobs)
+    t["rebuild after one CV changed"] = _clock() - start
+    row["rebuild_cache_hits"] = len(result.cache.hits) if result.cache else 0
+    row["rebuild_cache_misses"] = len(result.cache.misses) if result.cache else 0
+    del result
+
+    # publish into a local Oxigraph server
+    try:
+        from bench_publish import GRAPH, oxigraph_server
+
+        from scholargraph.publish import publish
+
+        with oxigraph_server(work / "server") as endpoint:
+            start = _clock()
+            publish(out / "graph.ttl", endpoint, graph_iri=GRAPH)
+            t["publish to oxigraph serve"] = _clock() - start
+    except (ImportError, OSError, RuntimeError) as exc:  # no server binary here
+        row["publish_error"] = str(exc)
+
+    if baseline:
+        t.update(naive(triples, person, queries=len(triples) <= naive_query_max))
+    row["seconds"] = {k: round(v, 4) for k, v in t.items()}
+    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return row
+
+
+def naive(triples: list, person_name: str, queries: bool) -> dict[str, float]:
+    """The same graph done the naive way: rdflib Graph, serializer, engine, pySHACL as-is."""
+    import pyshacl
+    import rdflib
+    import pyoxigraph as ox
+
+    from scholargraph.queries import load_queries, run_query
+    from scholargraph.validate import load_shapes
+
+    t: dict[str, float] = {}
+    start = _clock()
+    graph = rdflib.Graph()
+    for tr in triples:
+        obj = tr.object
+        if isinstance(obj, ox.Literal):
+            o = rdflib.Literal(obj.value, lang=obj.language, datatype=None if obj.language or obj.datatype.value == XSD_STRING else rdflib.URIRef(obj.datatype.value))
+        else:
+            o = rdflib.URIRef(obj.value)
+        graph.add((rdflib.URIRef(tr.subject.value), rdflib.URIRef(tr.predicate.value), o))
+    t["naive: rdflib graph"] = _clock() - start
+    start = _clock()
+    graph.serialize(format="turtle")
+    t["naive: rdflib turtle"] = _clock() - start
+    shapes = load_shapes()
+    start = _clock()
+    pyshacl.validate(graph, shacl_graph=shapes, advanced=True)
+    t["naive: pySHACL as-is"] = _clock() - start
+    if not queries:
+        return t
+    canned = load_queries()
+    start = _clock()
+    run_query(canned["coauthors"], {"person": person_name}, store=graph)
+    t["naive: co-authors of one (rdflib engine)"] = _clock() - start
+    start = _clock()
+    run_query(canned["coauthorship-network"], store=graph)
+    t["naive: co-authorship network (rdflib engine)"] = _clock() - start
+    return t
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--researchers", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--jobs", type=int, default=None, help="reading processes (default: usable CPUs)")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--baseline-max", type=int, default=10**9, help="run the baseline only up to this many researchers")
+    parser.add_argument("--naive-query-max", type=int, default=20_000, help="run rdflib's engine only on graphs up to this many triples")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size in this process
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    jobs = args.jobs or len(os.sched_getaffinity(0))
+    if args.one is not None:
+        with tempfile.TemporaryDirectory(prefix="sg-bench-") as tmp:
+            baseline = not args.no_baseline and args.one <= args.baseline_max
+            row = run_size(args.one, jobs, Path(tmp), baseline, args.naive_query_max)
+        print(json.dumps(row))
+        return 0
+    rows = []
+    for size in args.researchers:
+        cmd = [sys.executable, __file__, "--one", str(size), "--jobs", str(jobs), "--baseline-max", str(args.baseline_max), "--naive-query-max", str(args.naive_query_max)]
+        if args.no_baseline:
+            cmd.append("--no-baseline")
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    if args.markdown:
+        print(markdown(rows))
+    return 0
+
+
+def markdown(rows: list[dict]) -> str:
+    keys = list(dict.fromkeys(k for row in rows for k in row["seconds"]))
+    head = "| stage | " + " | ".join(f"{r['triples']:,} triples ({r['researchers']} researchers)" for r in rows) + " |"
+    lines = [head, "|---|" + "---:|" * len(rows)]
+    for key in keys:
+        lines.append(f"| {key} | " + " | ".join(f"{r['seconds'][key]:.3f} s" if key in r["seconds"] else "–" for r in rows) + " |")
+    lines.append("| peak memory (maxrss) | " + " | ".join(f"{r['peak_rss_mb']} MB" for r in rows) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
