@@ -1,0 +1,102 @@
+"""Nothing lost: every non-blank line of a document is accounted for after the build.
+
+A line is accounted for when one of these holds:
+
+* an entity of the graph cites it: ``prov:wasDerivedFrom <{source}#line=a,b>``
+  (RFC 5147 line fragments: ``line=a,b`` is lines ``a+1`` to ``b``, 1-based);
+* the reader listed it as unmapped (``document.unmapped``, shown in the build
+  summary and ``report.yaml``);
+* the reader listed it as markup (``document.markup_lines``: headings, rules,
+  table separators, syntax of structured formats).
+
+A line that is none of these was read into a record that never reached the
+graph, or skipped without a word: :func:`unaccounted` finds them for a build.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .config import Limits
+from .identifiers import iri_segment
+from .namespaces import PROV
+from .records import Document
+
+_WAS_DERIVED_FROM = str(PROV.wasDerivedFrom)
+_LINE_FRAGMENT = re.compile(r"line=(\d+)(?:,(\d+))?")
+
+
+def source_iri(base_iri: str, document_path: str) -> str:
+    """The IRI that provenance gives the document ``document_path`` (relative, with ``/``)."""
+    return base_iri + "source/" + "/".join(iri_segment(part) for part in document_path.split("/"))
+
+
+def _iri(term: Any) -> str:
+    value = getattr(term, "value", None)
+    return value if isinstance(value, str) else str(term)
+
+
+def cited_lines(triples: Iterable[Any], source_iri: str) -> set[int]:
+    """The lines of the document at ``source_iri`` that some ``prov:wasDerivedFrom`` cites.
+
+    ``triples`` are pyoxigraph triples (or ``(s, p, o)`` tuples of rdflib
+    terms).  ``#line=a,b`` cites lines ``a+1`` to ``b``; ``#line=a`` alone is a
+    position between lines (RFC 5147) and cites none.
+    """
+    return citations(triples).get(source_iri, set())
+
+
+def citations(triples: Iterable[Any]) -> dict[str, set[int]]:
+    """Every source IRI that provenance cites, with the lines cited (see :func:`cited_lines`)."""
+    cited: dict[str, set[int]] = {}
+    for triple in triples:
+        predicate, obj = (triple.predicate, triple.object) if hasattr(triple, "predicate") else (triple[1], triple[2])
+        if _iri(predicate) != _WAS_DERIVED_FROM:
+            continue
+        base, hash_mark, fragment = _iri(obj).partition("#")
+        match = _LINE_FRAGMENT.fullmatch(fragment) if hash_mark else None
+        lines = cited.setdefault(base, set())
+        if match is not None and match.group(2) is not None:
+            lines.update(range(int(match.group(1)) + 1, int(match.group(2)) + 1))
+    return cited
+
+
+def unaccounted_lines(document: Document, text: str, cited: set[int]) -> list[int]:
+    """The non-blank lines of ``text`` neither in ``cited``, nor unmapped, nor markup, in order.
+
+    Lines are counted as the readers count them (``str.splitlines``).
+    """
+    accounted = set(cited) | set(document.markup_lines)
+    for item in document.unmapped:
+        accounted.update(range(item.span.start, item.span.end + 1))
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and line.strip() != "\ufeff" and number not in accounted
+    ]
+
+
+def unaccounted(
+    documents: Iterable[Document], triples: Iterable[Any], base_iri: str, texts: Mapping[str, str]
+) -> dict[str, list[int]]:
+    """For each document (by its path) with unaccounted lines, those lines; empty when nothing is lost.
+
+    ``texts`` maps each document's path to its text (see :func:`read_texts`).
+    """
+    cited = citations(triples)
+    found: dict[str, list[int]] = {}
+    for document in documents:
+        lines = unaccounted_lines(document, texts[document.path], cited.get(source_iri(base_iri, document.path), set()))
+        if lines:
+            found[document.path] = lines
+    return found
+
+
+def read_texts(documents: Iterable[Document], data_dir: Path, limits: Limits | None = None) -> dict[str, str]:
+    """The text of each document, read again from ``data_dir`` as the readers read it."""
+    from .readers import decode
+
+    return {document.path: decode(data_dir / document.path, limits) for document in documents}
