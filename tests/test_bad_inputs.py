@@ -270,3 +270,12 @@ def test_bad_limits_in_the_settings_file(tmp_path: Path, line: str, message: str
 def test_limits_refuse_nonsense() -> None:
     with pytest.raises(ConfigError, match=r"^\[limits\] entries must be a positive whole number, not -1$"):
         Limits(entries=-1)
+
+
+def test_c1_control_character(tmp_path: Path) -> None:
+    """Found by the fuzzing campaign: PyYAML's message for it spanned two lines."""
+    path = tmp_path / "cv.yaml"
+    path.write_bytes(b"cv:\n\xc2\x80")
+    with pytest.raises(DocumentError) as caught:
+        read_document(path)
+    assert str(caught.value) == f"{path}:2: control character U+0080: not plain text; remove it"

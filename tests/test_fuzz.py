@@ -232,7 +232,8 @@ def mutated_sample(draw: st.DrawFn) -> tuple[bytes, str]:
     for mutation in draw(st.lists(st.sampled_from(MUTATIONS), min_size=1, max_size=4)):
         data = mutation(data, draw)
     suffix = draw(st.one_of(st.just(sample.suffix), st.sampled_from(SUFFIXES)))
-    return data, suffix
+    # The deadline holds per document of up to 1 MB (the readers run at ~3 µs a byte; see bench/README.md).
+    return data[:1_000_000], suffix
 
 
 # --------------------------------------------------------------------------- readers
@@ -241,6 +242,7 @@ def mutated_sample(draw: st.DrawFn) -> tuple[bytes, str]:
 @PROFILE
 @given(data=encoded(documents), suffix=st.sampled_from(SUFFIXES))
 @example(data=b"", suffix=".md")
+@example(data=b"cv:\n\xc2\x80", suffix=".yaml")  # found by the long campaign: a multi-line YAML error
 @example(data=b"\xef\xbb\xbf# Jane Doe\r\n\r\n## Publications\r\n\r\n- x\r\n", suffix=".md")
 @example(data="# \u202eeoD enaJ\n\n## Positions\n\n- 2020 e\u0301tudiant, Universit\u00e9\n".encode(), suffix=".md")
 def test_random_documents(data: bytes, suffix: str) -> None:

@@ -56,9 +56,10 @@ _UTF16_32_BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
-# C0 control characters that no text document holds (tab, newlines, vertical
-# tab and form feed are allowed; NUL is reported as binary data).
-_CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f\x7f]")
+# Control characters that no text document holds: C0 but tab, newlines, vertical
+# tab and form feed (NUL is reported as binary data), DEL, and C1 (U+0080-U+009F,
+# the trace of text decoded as Latin-1 and saved again as UTF-8).
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def _readers() -> list[ModuleType]:
@@ -132,8 +133,8 @@ def _guarded(path: Path, call):  # type: ignore[no-untyped-def]
     """``call()``, its DocumentError naming ``path``; any other exception (a reader's bug) becomes one."""
     try:
         return call()
-    except DocumentError as exc:  # name the file as the user knows it, not as provenance cites it
-        raise type(exc)(path, exc.line, exc.message) from None
+    except DocumentError as exc:  # name the file as the user knows it, in one line
+        raise type(exc)(path, exc.line, " ".join(exc.message.split())) from None
     except Exception as exc:  # noqa: BLE001 - any other exception is a reader's bug, reported as such
         raise DocumentError(
             path, None, f"could not read this document (internal error: {type(exc).__name__}); please report it"
