@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..dates import DateRange, InvalidDate, find_dates, parse_range
 from ..errors import DocumentError
@@ -95,6 +96,8 @@ class _State:
     unmapped: list[Unmapped] = field(default_factory=list)
     markup: list[int] = field(default_factory=list)
     owner: Agent | None = None
+    # a service entry in progress: its date line, role heading and first line
+    service: dict[str, Any] = field(default_factory=lambda: {"dates": None, "role": None, "start": None})
 
 
 def sniff(path: Path, text: str) -> bool:
@@ -541,7 +544,7 @@ def _thesis_in(description: str, role: str) -> tuple[str, str | None]:
 def _service_entry(item: Item, span: Span, state: _State) -> bool:
     """Service entries come as a date line followed by lines describing the role."""
     assert state.owner is not None
-    pending = state.__dict__.setdefault("_service", {"dates": None, "role": None, "start": None})
+    pending = state.service
     text = plain(item.text.replace(BREAK, " "))
     rng = parse_range(text)
     if rng is not None and rng.start is not None:
