@@ -37,6 +37,7 @@ authentication, which this module must not do.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.client
 import json
@@ -169,10 +170,13 @@ def endpoints_for(endpoint: str, server: str, authenticated: bool) -> Endpoints:
 class _HttpFailure(Exception):
     """One request failed for good (after retries); turned into a PublishError by the caller."""
 
-    def __init__(self, message: str, *, status: int | None = None, transport: bool = False) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, transport: bool = False, authenticated: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.transport = transport
+        self.authenticated = authenticated  # credentials were offered
 
 
 @dataclass(frozen=True)
@@ -210,8 +214,12 @@ class _Client:
         self._opener = urllib.request.build_opener(*handlers)
 
     def redact(self, text: str) -> str:
+        """``text`` without the password, in clear or as the Basic ``Authorization`` value a store may echo."""
         if self.credentials is not None and self.credentials.password:
-            text = text.replace(self.credentials.password, "***")
+            user, password = self.credentials.user, self.credentials.password
+            token = base64.b64encode(f"{user}:{password}".encode()).decode()
+            for secret in (token, token.rstrip("="), password, urllib.parse.quote(password, safe="")):
+                text = text.replace(secret, "***")
         return text
 
     def request(
@@ -245,7 +253,9 @@ class _Client:
                 if status in ok_statuses:
                     return _Response(status, exc.headers, text.encode())
                 message = self.redact(_one_line(text or exc.reason or ""))
-                last = _HttpFailure(f"HTTP {status}: {message}", status=status)
+                last = _HttpFailure(
+                    f"HTTP {status}: {message}", status=status, authenticated=self.credentials is not None
+                )
                 if status < 500 or _PERMANENT_5XX.search(text):
                     raise last from None
             except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
@@ -495,7 +505,10 @@ def _failure(
     ``changed``: False = untouched (``note`` says why), None = unknown, True = do not mention the graph.
     """
     hint = ""
-    if exc.status == 401:
+    if exc.status == 401 and not exc.authenticated:
+        text = f"the store at {url} asks for credentials (HTTP 401)"
+        hint = f"set {USER_ENV} and {PASSWORD_ENV}, or a ~/.netrc entry for this host"
+    elif exc.status == 401:
         text = f"the store at {url} refused the credentials (HTTP 401)"
         hint = f"check {USER_ENV}/{PASSWORD_ENV} or your ~/.netrc entry for this host"
     elif exc.status == 403 or (exc.status is not None and _READ_ONLY.search(str(exc))):
@@ -561,8 +574,11 @@ class _Session:
             raise _failure(
                 exc, self.ends.query_url, what="count the triples", changed=changed, graph=f"<{self.graph_iri}>"
             ) from None
-        except (ValueError, KeyError, IndexError):
-            raise PublishError(f"{self.ends.query_url}: the store's answer to a COUNT query is not SPARQL JSON results") from None
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise PublishError(
+                f"{self.ends.query_url}: the store's answer to a COUNT query is not SPARQL JSON results"
+                + (f"; the graph <{self.graph_iri}> was not changed" if changed is False else "")
+            ) from None
 
     def read_graph(self) -> set[bytes]:
         """The triples the store holds in the graph, as canonical N-Triples lines."""
