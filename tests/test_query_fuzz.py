@@ -109,17 +109,24 @@ def test_there_are_parameters_of_every_kind() -> None:
     assert kinds == {ParamType.PERSON, ParamType.ORGANIZATION, ParamType.PROJECT, ParamType.WORK, ParamType.INTEGER}
 
 
+_INTEGER = re.compile(r"(?<![\w?$])[+-]?\d+(?![\w])")
+
+
+def shape(query: str) -> list[str]:
+    """The query's tokens with literals, IRIs and integers taken out."""
+    return _INTEGER.sub("N", skeleton(query)).split()
+
+
 def check_sent(query: CannedQuery, param: str, value: str, sent: list[str]) -> None:
-    # The marker lines ("#@params", or "#@param NAME …" for some parameters) are where VALUES blocks go.
-    template = skeleton("\n".join(line for line in query.text.splitlines() if not line.strip().startswith("#@param")))
     final, lookups = sent[-1], sent[:-1]
-    blocks = re.findall(r"VALUES \?(\w+) \{ ([^{}]*) \}", skeleton(final))
-    for name, inside in blocks:
-        # Nothing but a literal or an IRI (removed), or an integer, inside a parameter's VALUES block.
+    for name, inside in re.findall(r"VALUES \?(\w+) \{ ([^{}]*) \}", skeleton(final)):
+        # Nothing but a literal or an IRI (taken out), or an integer, inside a parameter's VALUES block.
         assert name in {p.name for p in query.params}
         assert re.fullmatch(r"[+-]?\d*", inside.strip()), inside
-    without_blocks = re.sub(r"[ \t]*VALUES \?\w+ \{ [^{}]* \}\n", "", skeleton(final))
-    assert without_blocks.split() == template.split()
+    # The same query as with a harmless value: the text changed nothing but the terms bound
+    # (in VALUES blocks and in ?_NAME placeholders).
+    harmless = value if not value.strip() else ("7" if query.param(param).type is ParamType.INTEGER else "http://example.org/harmless")
+    assert shape(final) == shape(bind_query(query, {param: harmless}))
     raw = value.strip()
     if len(raw) >= 3 and not raw.isdigit():
         for lookup in lookups:
