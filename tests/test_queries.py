@@ -821,3 +821,13 @@ def test_every_query_runs_on_the_sample_build(name: str, sample_build: Path) -> 
     assert result.columns == tuple(c for c, _ in query.columns)
     # the sample corpus has no undecided merge candidate; every other query finds rows
     assert (len(result) > 0) == (name != "merge-candidates"), name
+
+
+def test_placeholder_takes_the_rendered_term() -> None:
+    text = bind_query(load_queries()["coauthors"], {"person": ZOE, "max_authors": "7"})
+    assert "FILTER (?excess_rank > 7)" in text and "?_max_authors" not in text
+    assert f"VALUES ?person {{ <{ZOE}> }}" in text
+    with pytest.raises(QueryError, match="is not an integer"):
+        bind_query(load_queries()["coauthors"], {"person": ZOE, "max_authors": "7) || (1 = 1"})
+    with pytest.raises(QueryError, match="has no '#@params' or '#@param NAME' line nor a \\?_NAME placeholder"):
+        CannedQuery.from_text("#+ params:\n#+   - name: v\n#+     type: integer\nSELECT ?v WHERE { }\n")

@@ -37,11 +37,12 @@ if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = [
-    "Collaboration",
     "CoauthorNetwork",
+    "Collaboration",
     "NetworkPerson",
     "draw_network",
     "load_network",
+    "network_from_backend",
     "run_network_command",
     "write_csv",
     "write_gexf",
