@@ -186,6 +186,10 @@ class _Builder:
             self.add(iri, SCHEMA.datePublished, date_literal(work.date))
         if work.forthcoming:
             self.add(iri, BIBO.status, FORTHCOMING)
+        if work.book:
+            self.add(iri, SG.bookTitle, text(work.book))
+        for editor in work.editors:
+            self.add(iri, SCHEMA.editor, self.iris.persons[editor])
         if work.venue:
             periodical = f"{self.base}periodical/{slug(work.venue)}"
             self.types(periodical, SCHEMA.Periodical)

@@ -142,6 +142,8 @@ class Work:
     hal: str | None = None
     institution: Agent | None = None  # a thesis' university
     description: tuple[str, ...] = ()
+    editors: tuple[Agent, ...] = ()  # editors of the book a chapter is in
+    book: str | None = None  # title of the book a chapter is in
 
     @property
     def title(self) -> str:
@@ -182,6 +184,7 @@ class Course:
     audience: str | None = None  # "M1", "engineers"
     start: PartialDate | None = None
     end: PartialDate | None = None
+    ongoing: bool = False  # "2021–present": taught still, no end date
 
 
 @dataclass(frozen=True)

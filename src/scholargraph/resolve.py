@@ -136,6 +136,8 @@ class WorkEntity:
     description: tuple[str, ...]
     spans: tuple[Span, ...]
     projects: tuple[str, ...] = ()
+    editors: tuple[str, ...] = ()  # person keys of the book's editors (chapters)
+    book: str | None = None  # title of the book a chapter is in
 
 
 @dataclass
@@ -178,6 +180,7 @@ class CourseEntity:
     start: PartialDate | None
     end: PartialDate | None
     spans: tuple[Span, ...]
+    ongoing: bool = False
 
 
 @dataclass
@@ -297,6 +300,7 @@ def _agents(documents: Iterable[Document], works: list[Work]) -> list[Agent]:
     for work in works:
         agents.extend(work.authors)
         agents.extend(work.contributors)
+        agents.extend(work.editors)
         if work.institution:
             agents.append(work.institution)
         if work.publisher:
@@ -692,6 +696,8 @@ class _Resolver:
             institution=self.org(institution) if institution else None,
             description=description,
             spans=_uniq(w.span for w in ordered),
+            editors=tuple(dict.fromkeys(self.person(e) for w in ordered for e in w.editors)),
+            book=next((w.book for w in ordered if w.book), None),
         )
 
     # ---------------------------------------------------------------- events
@@ -732,7 +738,7 @@ class _Resolver:
                     if ckey in courses:
                         courses[ckey].spans = _uniq((*courses[ckey].spans, record.span))
                     else:
-                        courses[ckey] = CourseEntity(record.name, self.person(record.instructor), provider, record.mode, record.workload, record.audience, record.start, record.end, (record.span,))
+                        courses[ckey] = CourseEntity(record.name, self.person(record.instructor), provider, record.mode, record.workload, record.audience, record.start, record.end, (record.span,), record.ongoing)
                 elif isinstance(record, Hearing):
                     hkey = self._event(Event(record.name, record.span, date=record.date))
                     entity = self.events[hkey]

@@ -760,6 +760,8 @@ def build_work(ref: Reference, wtype: WorkType, span: Span, owner: Agent | None,
         doi=ref.doi,
         hal=ref.hal,
         description=tuple(description),
+        editors=tuple(Agent(e.name, AgentKind.PERSON, span) for e in ref.editors),
+        book=ref.book,
     )
 
 
@@ -946,6 +948,7 @@ def _course_entry(item: Item, span: Span, state: _State) -> bool:
             mode=mode, workload=hours(workload) if workload else None, audience=audience,
             start=dates.start if dates else None,
             end=_course_end(dates),
+            ongoing=bool(dates and dates.ongoing),
         )
     )
     return True

@@ -54,6 +54,8 @@ class Reference:
     hal: str | None = None
     extra: list[str] = field(default_factory=list)  # sentences after the venue
     place: str | None = None
+    editors: list[NameRef] = field(default_factory=list)  # "In A & B (Eds.), *Book*"
+    book: str | None = None
     event_hint: str | None = None  # a sentence that names an event ("École d'hiver …")
 
 
@@ -366,6 +368,7 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
     rest_text = re.sub(r"\(\s*\)", lambda m: " " * len(m.group(0)), rest_text)
 
     _title_and_venue(styled, rest_text, ref)
+    _editors_and_book(ref)
     return ref
 
 
@@ -458,6 +461,28 @@ def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
         return
     _set_title(ref, ". ".join(sentences[:-1]))
     _venue_or_extra(sentences[-1:], ref)
+
+
+_EDITED = re.compile(
+    r"^(?:In|Dans)\s*:?\s+(?P<eds>.+?)\s*\((?:Eds?|éds?|Éds?|dir|dirs|coord|Hrsg)\.?\)\s*,?\s*(?P<book>.+)$"
+)
+
+
+def _editors_and_book(ref: Reference) -> None:
+    """``In S. Lindqvist & P. Moreau (Eds.), *Handbook*``: the editors and the book, not a venue."""
+    if not ref.venue:
+        return
+    m = _EDITED.match(ref.venue)
+    if not m:
+        return
+    names = [n for n in split_names(m["eds"]) if looks_like_person(n)]
+    if not names:
+        return
+    ref.editors = [NameRef(display_person_name(n)) for n in names]
+    ref.book = tidy(strip_quotes(m["book"]))
+    ref.venue = None
+    if ref.place and not ref.publisher:
+        ref.publisher, ref.place = ref.place, None
 
 
 def _venue_or_extra(sentences: list[str], ref: Reference) -> None:
