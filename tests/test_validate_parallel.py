@@ -1,0 +1,264 @@
+"""validate_triples (partitioned, parallel, cached) reports exactly what validate_graph reports.
+
+``validate_graph`` on one rdflib graph is the reference.  Each comparison
+runs ``validate_triples`` twice: with every chunk validated on its own (the
+strictest form of the partition: a chunk sees nothing but its own triples)
+and in two worker processes.  The pySHACL fast paths are compared with
+pySHACL left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from scholargraph import validate as validation
+from scholargraph.validate import (
+    ValidationReport,
+    load_shapes,
+    validate_graph,
+    validate_triples,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from bench_validate import DEFECTS, generate  # noqa: E402
+
+sys.path.pop(0)
+
+from test_validate import EXPECTED, VALID, broken  # noqa: E402
+
+SH = "http://www.w3.org/ns/shacl#"
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def to_oxigraph(graph: Graph) -> list[ox.Triple]:
+    """The graph's triples as pyoxigraph triples (blank node ids kept)."""
+
+    def term(node: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(node, URIRef):
+            return ox.NamedNode(str(node))
+        if isinstance(node, BNode):
+            return ox.BlankNode(str(node))
+        assert isinstance(node, Literal)
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        if node.datatype is not None:
+            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+        return ox.Literal(str(node))
+
+    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]
+
+
+def to_rdflib(triples: list[ox.Triple]) -> Graph:
+    graph = Graph()
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+    return graph
+
+
+def top_level_messages(report: ValidationReport) -> list[str]:
+    graph = report.report_graph
+    sh_result = URIRef(SH + "result")
+    return sorted(
+        str(m) for r in graph.objects(None, sh_result) for m in graph.objects(r, URIRef(SH + "resultMessage"))
+    )
+
+
+def assert_same(graph: Graph, triples: list[ox.Triple], monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> ValidationReport:
+    reference = validate_graph(graph, source_root="data/")
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "_ISOLATE_CHUNKS", True)
+        isolated = validate_triples(triples, source_root="data/", jobs=1, **kwargs)  # type: ignore[arg-type]
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "PARALLEL_MIN_TRIPLES", 0)
+        parallel = validate_triples(triples, source_root="data/", jobs=2, **kwargs)  # type: ignore[arg-type]
+    for report in (isolated, parallel):
+        assert report.results == reference.results
+        assert report.counts() == reference.counts()
+        assert report.conforms is reference.conforms
+        assert set(top_level_messages(report)) == set(top_level_messages(reference))
+        conforms = list(report.report_graph.objects(None, URIRef(SH + "conforms")))
+        assert conforms == [Literal(reference.conforms)]
+    return parallel
+
+
+@pytest.fixture(scope="module")
+def valid_graph() -> Graph:
+    return Graph().parse(VALID)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_every_broken_graph_the_same(valid_graph: Graph, case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = broken(valid_graph, case)
+    report = assert_same(graph, to_oxigraph(graph), monkeypatch)
+    assert [r.format_line() for r in report.results] == EXPECTED[case]
+
+
+def test_several_defects_at_once(valid_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = broken(valid_graph, "author-gap", "identifier-structure", "position", "work-authors", "provenance")
+    assert_same(graph, to_oxigraph(graph), monkeypatch)
+
+
+def test_valid_graph_and_empty_graph(valid_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = assert_same(valid_graph, to_oxigraph(valid_graph), monkeypatch)
+    assert report.results == () and report.conforms
+    empty = validate_triples([])
+    assert empty.conforms and empty.results == ()
+
+
+def test_blank_nodes_and_literal_focus_nodes(valid_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blank nodes stay in one chunk with their neighbours; a literal author is reported once."""
+    graph = Graph()
+    graph += valid_graph
+    work = URIRef("https://example.org/scholargraph/work/halshs-03041375")
+    identifier = BNode("dangling")
+    graph.add((work, URIRef("http://purl.org/spar/datacite/hasIdentifier"), identifier))
+    graph.add((identifier, URIRef("http://purl.org/spar/datacite/usesIdentifierScheme"), URIRef("http://purl.org/spar/datacite/doi")))
+    graph.add((work, URIRef("https://schema.org/author"), Literal("Anonymous")))
+    other = URIRef("https://example.org/scholargraph/work/doi-10-13169-workorgalaboglob-14-1-0067")
+    graph.add((other, URIRef("https://schema.org/author"), Literal("Anonymous")))
+    report = assert_same(graph, to_oxigraph(graph), monkeypatch)
+    assert any(r.focus == "dangling" for r in report.results)
+    assert sum(r.focus == "Anonymous" for r in report.results) == 1
+
+
+def test_types_reached_through_subclasses(valid_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sh:class follows rdfs:subClassOf in the data: every chunk gets those triples."""
+    graph = broken(valid_graph, "position")
+    person = URIRef("https://example.org/scholargraph/person/0000-0002-1694-233X")
+    special = URIRef("https://example.org/SpecialOrganization")
+    graph.add((person, RDF.type, special))
+    graph.add((special, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), URIRef("http://xmlns.com/foaf/0.1/Organization")))
+    assert_same(graph, to_oxigraph(graph), monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def sample_triples(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Triple]:
+    from scholargraph.build import make_graph
+    from scholargraph.config import Settings
+
+    settings = Settings(data_dir=DATA, out_dir=tmp_path_factory.mktemp("build"))
+    _documents, _resolved, triples = make_graph(settings, jobs=1)
+    return list(triples)
+
+
+def test_sample_build_the_same(sample_triples: list[ox.Triple], monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = to_rdflib(sample_triples)
+    assert len(graph) == len(set(sample_triples))
+    assert len(validation._partition(sample_triples, "", inverse_links=validation._inverse_links())) > 1
+    assert_same(graph, sample_triples, monkeypatch)
+
+
+def test_sample_build_with_defects_the_same(sample_triples: list[ox.Triple], monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = to_rdflib(sample_triples)
+    roles = sorted(graph.subjects(RDF.type, URIRef("http://purl.org/spar/pro/RoleInTime")))
+    rank = URIRef("https://w3id.org/scholargraph/ns#authorRank")
+    graph.set((roles[0], rank, Literal(7, datatype=URIRef("http://www.w3.org/2001/XMLSchema#positiveInteger"))))
+    person = sorted(graph.subjects(RDF.type, URIRef("http://xmlns.com/foaf/0.1/Person")))[0]
+    graph.remove((person, URIRef("http://xmlns.com/foaf/0.1/name"), None))
+    report = assert_same(graph, to_oxigraph(graph), monkeypatch)
+    assert not report.conforms
+
+
+def test_benchmark_graph_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = generate(30_000, seed=11)
+    report = assert_same(graph, to_oxigraph(graph), monkeypatch)
+    violations = sorted((r.shape, r.message) for r in report.results if r.severity == "Violation")
+    assert len(violations) == len(DEFECTS)
+    for shape, start in DEFECTS:
+        assert any(s == shape and m.startswith(start) for s, m in violations)
+
+
+def test_fast_paths_change_no_result(valid_graph: Graph) -> None:
+    """The pySHACL fast paths against pySHACL as it is, on every broken graph together."""
+    shapes = load_shapes()
+    namespaces = validation._namespace_manager(shapes)
+    for case in sorted(EXPECTED) + ["author-gap,identifier-structure,work-types,event"]:
+        graph = broken(valid_graph, *case.split(","))
+        found = []
+        for fast in (False, True):
+            report = validation._run_pyshacl(graph, shapes, inplace=True, fast=fast)
+            found.append(validation._read_results(report, graph, shapes, namespaces, ""))
+        assert found[0] == found[1], case
+
+
+def test_custom_shapes_are_one_chunk(valid_graph: Graph, tmp_path: Path) -> None:
+    shapes = Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+        "<https://example.org/NoNicks> sh:targetClass foaf:Person ; sh:property [ sh:path foaf:nick ;"
+        ' sh:minCount 1 ; sh:message "needs a nickname" ] .\n',
+        format="turtle",
+    )
+    report = validate_triples(to_oxigraph(valid_graph), shapes=shapes, cache_dir=tmp_path)
+    assert report.results == validate_graph(valid_graph, shapes).results
+    assert report.counts()["Violation"] == 3
+    assert len(list(tmp_path.glob("*.json"))) == 1
+
+
+# --------------------------------------------------------------------------
+# The cache
+
+
+def test_cache_hits_and_changed_documents(
+    sample_triples: list[ox.Triple], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "validation"
+    first = validate_triples(sample_triples, source_root="data/", cache_dir=cache, jobs=1)
+    entries = sorted(p.name for p in cache.glob("*.json"))
+    chunks = validation._partition(sample_triples, validation._shapes_digest(None), inverse_links=validation._inverse_links())
+    assert len(entries) == len(chunks) > 1
+    entry = json.loads((cache / entries[0]).read_text(encoding="utf-8"))
+    assert set(entry) == {"format", "results", "report"}
+
+    validated: list[int] = []
+    original = validation._validate_batch
+
+    def counting(batch: list, shapes: object = None) -> dict:
+        validated.append(len(batch))
+        return original(batch, shapes)
+
+    monkeypatch.setattr(validation, "_validate_batch", counting)
+    again = validate_triples(sample_triples, source_root="other/", cache_dir=cache, jobs=1)
+    assert validated == []  # every chunk from the cache
+    assert [r.format_line() for r in again.results] == [
+        r.format_line().replace("data/", "other/", 1) if r.source else r.format_line() for r in first.results
+    ]
+
+    # One document changes: a title in it is lost; only its chunk is validated again.
+    work = next(
+        t.subject
+        for t in sample_triples
+        if t.predicate.value == "http://purl.org/dc/terms/title" and "/work/" in t.subject.value
+    )
+    changed = [t for t in sample_triples if not (t.subject == work and t.predicate.value == "http://purl.org/dc/terms/title")]
+    report = validate_triples(changed, source_root="data/", cache_dir=cache, jobs=1)
+    assert sum(validated) == 1
+    assert report.results == validate_graph(to_rdflib(changed), source_root="data/").results
+    assert any("work has no dcterms:title" in r.message for r in report.results)
+    # Entries this validation did not use are gone.
+    assert len(list(cache.glob("*.json"))) == len(chunks)
+
+
+def test_cache_key_covers_the_shapes(valid_graph: Graph, tmp_path: Path) -> None:
+    triples = to_oxigraph(broken(valid_graph, "person-no-name"))
+    validate_triples(triples, cache_dir=tmp_path)
+    own = Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+        "<https://example.org/S> sh:targetClass foaf:Person ; sh:property [ sh:path foaf:nick ; sh:minCount 1 ] .\n",
+        format="turtle",
+    )
+    report = validate_triples(triples, shapes=own, cache_dir=tmp_path)
+    assert {r.shape for r in report.results} == {"<https://example.org/S>"}
+
+
+def test_unreadable_cache_entries_are_validated_again(valid_graph: Graph, tmp_path: Path) -> None:
+    triples = to_oxigraph(broken(valid_graph, "author-gap"))
+    first = validate_triples(triples, cache_dir=tmp_path)
+    for entry in tmp_path.glob("*.json"):
+        entry.write_text("{not json", encoding="utf-8")
+    assert validate_triples(triples, cache_dir=tmp_path).results == first.results
