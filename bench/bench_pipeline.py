@@ -50,6 +50,14 @@ def _clock() -> float:
     return time.perf_counter()
 
 
+class _Times(dict):  # type: ignore[type-arg]
+    """Stage timings, echoed to stderr as they come (a crash at 1M still leaves them)."""
+
+    def __setitem__(self, key: str, value: float) -> None:
+        print(f"  {key}: {value:.3f} s", file=sys.stderr, flush=True)
+        super().__setitem__(key, value)
+
+
 def _median_time(action: object, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -78,7 +86,7 @@ def run_size(researchers: int, jobs: int, work: Path, baseline: bool, naive_quer
     corpus = generate.generate(data, researchers, seed=7)
     settings = Settings(data_dir=data, out_dir=out)
     row: dict[str, object] = {"researchers": researchers, "documents": 0}
-    t: dict[str, float] = {}
+    t: dict[str, float] = _Times()
 
     start = _clock()
     paths = build_mod.find_documents(data, exclude=(settings.curated_path,))
@@ -111,6 +119,7 @@ def run_size(researchers: int, jobs: int, work: Path, baseline: bool, naive_quer
     dump.write_store(triples, out / "oxigraph")
     t["dump: oxigraph store"] = _clock() - start
     t["build (sum of stages)"] = sum(v for k, v in t.items())
+    print(f"  triples: {len(triples)}, peak so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB", file=sys.stderr, flush=True)
 
     # queries on the embedded store
     store = ox.Store.read_only(str(out / "oxigraph"))
@@ -170,7 +179,7 @@ def naive(triples: list, person_name: str, queries: bool) -> dict[str, float]:
     from scholargraph.queries import load_queries, run_query
     from scholargraph.validate import load_shapes
 
-    t: dict[str, float] = {}
+    t: dict[str, float] = _Times()
     start = _clock()
     graph = rdflib.Graph()
     for tr in triples:
@@ -222,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, __file__, "--one", str(size), "--jobs", str(jobs), "--baseline-max", str(args.baseline_max), "--naive-query-max", str(args.naive_query_max)]
         if args.no_baseline:
             cmd.append("--no-baseline")
-        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)  # stderr: progress, errors
         row = json.loads(done.stdout.strip().splitlines()[-1])
         print(json.dumps(row), flush=True)
         rows.append(row)
