@@ -160,6 +160,13 @@ def check(path: Path, aspect: str) -> None:
         assert got.acronym == project.get("acronym")
         assert {org_key(resolved.organizations[f].name) for f in got.funders} == {org_key(f) for f in project.get("funders", [])}
         assert {resolved.persons[m[0]].name for m in got.members} == set(project.get("members", []))
+        if "host" in project:
+            assert got.host is not None and org_key(resolved.organizations[got.host].name) == org_key(project["host"])
+        events = {
+            (resolved.events[e].name, resolved.events[e].date.iso() if resolved.events[e].date else None, resolved.events[e].place)
+            for e in got.events
+        }
+        assert events == {(e["name"], _date(e.get("date")), e.get("place")) for e in project.get("events", [])}
     elif aspect == "unmapped_lines":
         assert sorted({u.span.start for u in document.unmapped}) == sorted(expected.get("unmapped_lines", []))
     elif aspect == "every_line":

@@ -23,7 +23,7 @@ ASPECTS = (
     "persons", "person_candidates", "works_total", "works_by_type", "work_merges",
     "organisation_merges", "periodicals", "projects", "coauthors",
 )
-KNOWN_GAPS: set[str] = {"organisation_merges", "projects"}
+KNOWN_GAPS: set[str] = set()
 
 
 @pytest.fixture(scope="module")

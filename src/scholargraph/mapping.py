@@ -324,8 +324,10 @@ class _Builder:
                 self.add(iri, SCHEMA.foundingDate, date_literal(project.start))
             if project.end:
                 self.add(iri, SCHEMA.dissolutionDate, date_literal(project.end))
-            for person, role_name, span in project.members:
+            for person, role_name, span, affiliation in project.members:
                 person_iri = self.iris.persons[person]
+                if affiliation:
+                    self.add(person_iri, SCHEMA.affiliation, self.iris.orgs[affiliation])
                 member = f"{iri}/member/{person_iri.rsplit('/', 1)[-1]}"
                 self.add(iri, SCHEMA.member, member)
                 self.types(member, SCHEMA.OrganizationRole)

@@ -206,6 +206,7 @@ class Membership:
     person: Agent
     span: Span
     role_name: str | None = None
+    affiliation: Agent | None = None  # "Name (Université de Lille)": the member's organisation
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,7 @@ class ProjectEntity:
     description: str | None
     funders: tuple[str, ...]
     host: str | None
-    members: tuple[tuple[str, str | None, Span], ...]
+    members: tuple[tuple[str, str | None, Span, str | None], ...]  # person, role, span, affiliation
     events: tuple[str, ...]
     start: PartialDate | None
     end: PartialDate | None
@@ -295,6 +295,7 @@ def _agents(documents: Iterable[Document], works: list[Work]) -> list[Agent]:
                 if record.host:
                     agents.append(record.host)
                 agents.extend(m.person for m in record.members)
+                agents.extend(m.affiliation for m in record.members if m.affiliation is not None)
             elif isinstance(record, PersonFacts):
                 agents.append(record.person)
     for work in works:
@@ -751,7 +752,10 @@ class _Resolver:
                     funders = tuple(dict.fromkeys(self.org(f) for f in record.funders))
                     for funder in funders:
                         orgs[funder].funder = True
-                    members = tuple((self.person(m.person), m.role_name, m.span) for m in record.members)
+                    members = tuple(
+                        (self.person(m.person), m.role_name, m.span, self.org(m.affiliation) if m.affiliation else None)
+                        for m in record.members
+                    )
                     event_keys = []
                     for event in record.events:
                         ekey = self._event(event)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..dates import fold, parse_range
+from ..dates import find_dates, fold, parse_range
 from ..names import display_org_name, display_person_name, looks_like_org, looks_like_person
 from ..records import Agent, AgentKind, Document, Event, Membership, Project, Span, Unmapped, Work, WorkType
 from .markdown import build_work
@@ -145,6 +145,7 @@ def _split_list(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+_QUOTED_EVENT = re.compile(r"^(?P<kind>[^“\"«]*?)\s*[“\"«]\s*(?P<name>[^”\"»]+?)\s*[”\"»]\s*,?\s*(?P<rest>.*)$")
 _ROLE_DASH = re.compile(r"^(?P<name>.+?)\s+(?:[—–]|-{1,2})\s+(?P<role>.+)$")
 _AFFILIATION = re.compile(r"^(?P<name>.+?)\s*\((?P<aff>[^()]+)\)\s*$")
 
@@ -159,15 +160,17 @@ def _member(entry: str, span: Span) -> Membership | None:
         # "Surname, Given" has a one-word head; "Given Surname, Role" does not.
         if len(head.split()) >= 2 and looks_like_person(head) and tail.strip():
             name, role = head, tidy(tail)
+    affiliation = None
     if m := _AFFILIATION.match(name):
         if looks_like_person(m["name"]):
             name = m["name"]
+            affiliation = _org(m["aff"], span)
     if not looks_like_person(name):
         if role is None and (m := _ROLE_SUFFIX.match(entry)) and looks_like_person(m["name"]):
             name, role = m["name"], tidy(m["role"])
         else:
             return None
-    return Membership(Agent(display_person_name(name), AgentKind.PERSON, span), span, role or None)
+    return Membership(Agent(display_person_name(name), AgentKind.PERSON, span), span, role or None, affiliation)
 
 
 def _funder_names(line: str) -> list[str]:
@@ -328,6 +331,23 @@ def _value(page: _Page, label: str, text: str, span: Span, block: _Block | None 
                 return False
             found.append(member)
         page.members.extend(found)
+        return True
+    if label == "events" and block is not None and len(block.lines) > 1:
+        for offset, line in enumerate(block.lines):
+            _value(page, "events", plain(_item_text(line)), Span(span.source, block.start + offset, block.start + offset))
+        return True
+    if label == "events" and (quoted := _QUOTED_EVENT.match(text)):
+        date = None
+        place = None
+        for part in re.split(r"\s*,\s*", quoted["rest"] or ""):
+            if not part.strip(" ."):
+                continue
+            found = find_dates(part)
+            if found and date is None:
+                date = found[-1][2]
+            elif place is None and not found:
+                place = tidy(re.sub(r"\s*\([^()]*\)\s*$", "", part)) or None
+        page.events.append(Event(quoted["name"].strip(), span, date=date, place=place, description=tidy(quoted["kind"]) or None))
         return True
     if label == "events":
         event_span = span
