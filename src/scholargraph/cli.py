@@ -146,13 +146,14 @@ def queries_list() -> None:
 @click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
               show_default=True, help="Build directory whose embedded store is queried.")
 @click.option("--endpoint", default=None, help="Run on this SPARQL endpoint instead of the build.")
+@click.option("--graph", "graph_iri", default=None, help="On an endpoint: the named graph to query (e.g. the one 'publish' loaded).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
 @friendly_errors
-def query(name: str, params: tuple[str, ...], build_dir: Path, endpoint: str | None, fmt: str) -> None:
+def query(name: str, params: tuple[str, ...], build_dir: Path, endpoint: str | None, graph_iri: str | None, fmt: str) -> None:
     """Run the canned query NAME (see 'scholargraph queries')."""
     from .queries import run_query_command
 
-    sys.exit(run_query_command(name, list(params), build_dir, endpoint, fmt))
+    sys.exit(run_query_command(name, list(params), build_dir, endpoint, fmt, graph=graph_iri))
 
 
 @main.command()
