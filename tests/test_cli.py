@@ -68,6 +68,12 @@ def test_network_command_writes_every_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "net").iterdir()) == [
         "coauthorship.gexf", "coauthorship.graphml", "coauthorship.png", "coauthorship.svg", "edges.csv", "nodes.csv",
     ]
+    gexf = (tmp_path / "net" / "coauthorship.gexf").read_text(encoding="utf-8")
+    assert "lastmodifieddate" not in gexf  # no date stamp: the same graph gives the same file any day
+    import networkx as nx
+
+    graph = nx.read_gexf(tmp_path / "net" / "coauthorship.gexf")
+    assert graph.number_of_nodes() == 11 and graph.number_of_edges() == 28
 
 
 def test_query_command_csv(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -172,7 +173,10 @@ def write_graphml(network: CoauthorNetwork, path: Path) -> Path:
 def write_gexf(network: CoauthorNetwork, path: Path) -> Path:
     import networkx as nx
 
-    nx.write_gexf(network.to_networkx(), path, encoding="utf-8", prettyprint=True, version="1.2draft")
+    lines = nx.generate_gexf(network.to_networkx(), encoding="utf-8", prettyprint=True, version="1.2draft")
+    # networkx stamps today's date into <meta>; leave it out so the file depends on the graph only
+    text = re.sub(r'\s+lastmodifieddate="[^"]*"', "", "\n".join(lines))
+    path.write_text(text + "\n", encoding="utf-8")
     return path
 
 
