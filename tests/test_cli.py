@@ -94,3 +94,27 @@ def test_dump_command_writes_every_format(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     for name in ("graph.nt", "graph.jsonld", "graph.trig", "void.ttl", "graph.ttl.gz", "graph.nt.gz", "graph.jsonld.gz", "graph.trig.gz"):
         assert (tmp_path / name).stat().st_size > 0, name
+
+
+def test_a_graph_that_does_not_conform_leaves_no_dump(tmp_path: Path, monkeypatch) -> None:
+    """Validation failure: exit 1, the report is printed and written, old dumps are removed."""
+    from rdflib import Graph
+
+    import scholargraph.validate as validation
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(DATA), "--out", str(tmp_path)]).exit_code == 0
+    assert (tmp_path / "graph.ttl").exists() and (tmp_path / "graph.nt").exists()
+    bad = validation.Violation(
+        severity="Violation", focus="https://example.org/scholargraph/work/x", path=None,
+        message="work has no dcterms:title", shape="sg:WorkShape", source="data/cv.md", line=3, label="x", kind="work",
+    )
+    monkeypatch.setattr(validation, "validate_triples", lambda *a, **k: validation.ValidationReport(False, (bad,), Graph()))
+    result = runner.invoke(main, ["build", str(DATA), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert 'data/cv.md:3: work "x": work has no dcterms:title (shape sg:WorkShape)' in result.output
+    assert result.output.strip().splitlines()[-1] == (
+        f"error: the graph does not conform to the shapes; see {tmp_path / 'validation.txt'} (no dump written)"
+    )
+    assert (tmp_path / "validation.txt").exists()
+    assert not any((tmp_path / name).exists() for name in ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl", "oxigraph"))

@@ -248,6 +248,7 @@ def build(
     progress: Progress | None = None,
     jobs: int | None = None,
     use_cache: bool = True,
+    gzip: bool = False,
 ) -> BuildResult:
     """Build the graph of ``settings.data_dir`` into ``settings.out_dir``.
 
@@ -271,33 +272,40 @@ def build(
     result = BuildResult(documents, resolved, triples, out, entity_counts(resolved), cache=cache)
     _dump_yaml(_merges_data(resolved.report), out / "merges.yaml")
     _dump_yaml(_report_data(documents), out / "report.yaml")
+    (out / "validation.txt").unlink(missing_ok=True)
     if validate:
-        report = _validate(triples, settings)
+        from .validate import validate_triples
+
+        report = validate_triples(
+            triples,
+            source_root=f"{settings.data_dir.as_posix().rstrip('/')}/",
+            jobs=default_jobs() if jobs is None else max(1, jobs),
+            cache_dir=out / "cache" / "validation" if use_cache else None,
+        )
         result.validation = report
-        if report is not None and not getattr(report, "conforms", True):
-            (out / "validation.txt").write_text(report.format_text(), encoding="utf-8")  # type: ignore[attr-defined]
-            for stale in ("graph.ttl",):
-                (out / stale).unlink(missing_ok=True)
+        if not report.conforms:
+            (out / "validation.txt").write_text(report.format_text(), encoding="utf-8")
+            _remove_dumps(out)
             raise ValidationFailed(
-                f"the graph does not conform to the shapes; see {out / 'validation.txt'} (no graph.ttl written)",
+                f"the graph does not conform to the shapes; see {out / 'validation.txt'} (no dump written)",
                 report,
             )
-    dump.write_turtle(triples, out / "graph.ttl")
-    write_dumps = getattr(dump, "write_dumps", None)  # the other serialisations, where dump.py has them
-    if write_dumps is not None:
-        write_dumps(triples, documents, settings, out)
+    dump.write_dumps(triples, documents, settings, out, gzip=gzip)
     dump.write_store(triples, out / "oxigraph")
     return result
 
 
-def _validate(triples: list[Triple], settings: Settings) -> object | None:
-    try:
-        from . import validate as validation
-    except ImportError:  # pragma: no cover - the shapes module ships with the package
-        return None
-    from .mapping import to_rdflib
+DUMP_FILES = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl")
 
-    return validation.validate_graph(to_rdflib(triples), source_root=f"{settings.data_dir.as_posix().rstrip('/')}/")
+
+def _remove_dumps(out: Path) -> None:
+    """A graph that does not conform leaves no dump behind (not even an old one)."""
+    import shutil
+
+    for name in DUMP_FILES:
+        (out / name).unlink(missing_ok=True)
+        (out / f"{name}.gz").unlink(missing_ok=True)
+    shutil.rmtree(out / "oxigraph", ignore_errors=True)
 
 
 def work_type_label(value: str) -> str:

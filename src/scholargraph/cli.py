@@ -60,9 +60,13 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory (default: build/).")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (not recommended).")
+@click.option("--gzip", is_flag=True, help="Also write gzipped copies (.gz) of the dumps.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: the usable CPUs).")
+@click.option("--no-cache", is_flag=True, help="Read every document again instead of reusing build/cache/.")
 @click.pass_obj
 @friendly_errors
-def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None, no_validate: bool) -> None:
+def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None, no_validate: bool,
+          gzip: bool, jobs: int | None, no_cache: bool) -> None:
     """Read DATA_DIR (default data/) and write build/graph.ttl with a summary."""
     from .build import build as run_build
 
@@ -74,7 +78,7 @@ def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None,
         def progress(source: str, index: int, total: int) -> None:
             bar.update(task, total=total, completed=index, description=source)
 
-        result = run_build(settings, validate=not no_validate, progress=progress)
+        result = run_build(settings, validate=not no_validate, progress=progress, jobs=jobs, use_cache=not no_cache, gzip=gzip)
     _print_summary(result)
 
 
