@@ -89,11 +89,6 @@ def test_bad_file_on_the_command_line(name: str, tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "graph.ttl").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py: the transient rich progress bar of 'build' writes an empty line to stderr "
-    "when stderr is not a terminal, before the error line",
-)
 def test_command_line_error_is_exactly_one_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
+import yaml
 import pytest
 
 from scholargraph.build import build, find_documents, make_graph, read_documents
@@ -285,3 +286,10 @@ def test_sample_build_uses_only_defined_terms(built) -> None:
     assert "https://schema.org/FundingAgency" not in {t.object.value for t in built.triples}
     assert "http://xmlns.com/foaf/0.1/Project" in {t.object.value for t in built.triples}
     assert "https://w3id.org/oc/ontology/hasNext" in used
+
+
+def test_build_reports_no_unaccounted_lines(built) -> None:
+    assert built.unaccounted == {}
+    report = yaml.safe_load((built.out_dir / "report.yaml").read_text(encoding="utf-8"))
+    assert [(d["path"], d["unaccounted"], [u["line"] for u in d["unmapped"]]) for d in report["documents"]] == [
+        ("cv-clement-le-ludec.md", [], []), ("project-opla.txt", [], [8, 18])]

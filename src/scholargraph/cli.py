@@ -72,7 +72,7 @@ def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None,
 
     settings = load_settings(config_path).with_paths(data_dir, out_dir)
     with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  console=err, transient=True) as bar:
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("", total=None)
 
         def progress(source: str, index: int, total: int) -> None:
@@ -99,6 +99,9 @@ def _print_summary(result: Any) -> None:
         out.print(f"Entries not mapped ({len(result.unmapped)}), also in {result.out_dir / 'report.yaml'}:")
         for item in result.unmapped:
             out.print(f"  {item.span}: {item.text[:70]!r}: {item.reason}", markup=False, soft_wrap=True)
+    for path, lines in result.unaccounted.items():
+        out.print(f"Lines neither mapped nor reported in {path} (please report this): "
+                  f"{', '.join(str(n) for n in lines)}", markup=False, soft_wrap=True)
     validation = result.validation
     if validation is not None and hasattr(validation, "counts"):
         counts = validation.counts()

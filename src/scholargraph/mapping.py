@@ -109,9 +109,16 @@ class _Builder:
         for cls in classes:
             self.add(s, RDF.type, cls)
 
+    def _source(self, path: str) -> str:
+        """The IRI of a source document; one outside this build (cited by curated records) is minted the same way."""
+        iri = self.sources.get(path)
+        if iri is None:
+            iri = self.sources[path] = self.base + "source/" + "/".join(iri_segment(p) for p in path.split("/"))
+        return iri
+
     def prov(self, s: str, spans: Iterable[Span]) -> None:
         for span in spans:
-            self.add(s, PROV.wasDerivedFrom, f"{self.sources[span.source]}#line={span.start - 1},{span.end}")
+            self.add(s, PROV.wasDerivedFrom, f"{self._source(span.source)}#line={span.start - 1},{span.end}")
 
     def identifier(self, entity: str, scheme: str, scheme_iri: str, value: str, same_as: str) -> None:
         node = f"{entity}/id/{scheme}"

@@ -298,6 +298,8 @@ def _agents(documents: Iterable[Document], works: list[Work]) -> list[Agent]:
                 agents.extend(m.affiliation for m in record.members if m.affiliation is not None)
             elif isinstance(record, PersonFacts):
                 agents.append(record.person)
+                # the lines stating the facts (skills, keywords) are cited by the person
+                agents.append(Agent(record.person.name, AgentKind.PERSON, record.span, orcid=record.person.orcid))
     for work in works:
         agents.extend(work.authors)
         agents.extend(work.contributors)
