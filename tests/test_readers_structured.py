@@ -579,9 +579,9 @@ def test_schema_covers_every_field() -> None:
 
 CURATED_ERRORS = [
     ("records:\n- record: Work\n  type: JournalArticle\n  titles:\n  - text: T\n  tittle: x\n",
-     "c.yaml:6: records[0]: unknown field 'tittle'; allowed: authors, contributors, date, description, doi, "
-     "forthcoming, hal, institution, issue, page_end, page_start, presented_at, publisher, span, titles, type, "
-     "venue, volume; see docs/records-format.md"),
+     "c.yaml:6: records[0]: unknown field 'tittle'; allowed: authors, book, contributors, date, description, doi, "
+     "editors, forthcoming, hal, institution, issue, page_end, page_start, presented_at, publisher, span, titles, "
+     "type, venue, volume; see docs/records-format.md"),
     ("records:\n- record: Work\n  type: Article\n  titles:\n  - text: T\n",
      "c.yaml:3: records[0].type: 'Article' is not one of ['JournalArticle', 'ConferencePaper', 'ReportDocument', "
      "'Presentation', 'DoctoralThesis', 'MastersThesis', 'Book', 'BookChapter', 'Expression']; "

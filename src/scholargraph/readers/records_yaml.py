@@ -127,8 +127,8 @@ def validate(tree: Loc, source: str) -> None:
         message = "the file must be a mapping with a 'records:' list"
     elif node.key_line is not None:
         line = node.key_line if node.is_map or node.is_list else node.start
-    if len(message) > 200:
-        message = message[:197] + "..."
+    if len(message) > 300:
+        message = message[:297] + "..."
     raise DocumentError(source, line, f"{_where(path)}{message}; {_HELP}")
 
 
