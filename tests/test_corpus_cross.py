@@ -121,3 +121,12 @@ def test_hand_written_folders_build_into_conforming_graphs(folder: str, tmp_path
     assert (tmp_path / "graph.ttl").stat().st_size > 0
     if vocab_dir().is_dir():
         assert term_problems(to_rdflib(result.triples)) == {}
+
+
+def test_structured_formats_folder_builds_into_a_conforming_graph(tmp_path: Path) -> None:
+    """BibTeX, JSON Resume, ORCID, YAML CV and a curated-records file named curated.yaml, built together."""
+    from scholargraph.build import build
+
+    result = build(Settings(data_dir=CORPUS.parent / "formats", out_dir=tmp_path))
+    assert result.validation is not None and result.validation.conforms
+    assert "curated.yaml" in [d.path for d in result.documents]  # a records file, read as a document

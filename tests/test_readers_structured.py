@@ -6,6 +6,8 @@ expected from it are written out here, field by field.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dataclasses
 import json
 from pathlib import Path
@@ -299,7 +301,7 @@ def test_json_resume() -> None:
              start=D(2014), end=D(2016)),
         Work(WorkType.OTHER,
              (Title("Counting ‘micro-workers’: societal and methodological challenges around new forms of labour", "en"),),
-             s(62, 67), contributors=(me,), date=D(2020, 9), publisher="Pluto Journals",
+             s(62, 67), authors=(replace(me, span=s(62, 67)),), date=D(2020, 9), publisher="Pluto Journals",
              doi="10.13169/workorgalaboglob.14.1.0067"),
         PersonFacts(me, s(77, 80), knows_about=("Méthodes mixtes", "R", "entretiens")),
         Project("DiPLab", s(83, 88), description="Digital Platform Labor",
@@ -366,13 +368,13 @@ def test_orcid_record() -> None:
                 members=(Membership(me, s(88)),), start=D(2018), end=D(2021)),
         Work(WorkType.JOURNAL_ARTICLE,
              (Title("Counting ‘micro-workers’: societal and methodological challenges around new forms of labour", "en"),),
-             s(103, 123), contributors=(me,), date=D(2020, 9), venue="Work Organisation, Labour & Globalisation",
+             s(103, 123), authors=(replace(me, span=s(103, 123)),), date=D(2020, 9), venue="Work Organisation, Labour & Globalisation",
              doi="10.13169/workorgalaboglob.14.1.0067"),
         Work(WorkType.JOURNAL_ARTICLE,
              (Title("Quel statut pour les « petits doigts » de l'intelligence artificielle ?", "fr"),),
-             s(124, 139), contributors=(me,), date=D(2020, 10), venue="Les Mondes du travail", hal="hal-03099683"),
+             s(124, 139), authors=(replace(me, span=s(124, 139)),), date=D(2020, 10), venue="Les Mondes du travail", hal="hal-03099683"),
         Work(WorkType.PRESENTATION, (Title("Le micro-travail dans la chaîne de valeur de l'IA", "fr"),),
-             s(140, 148), contributors=(me,), date=D(2021, 6, 17)),
+             s(140, 148), authors=(replace(me, span=s(140, 148)),), date=D(2021, 6, 17)),
     )
     assert [(u.span.start, u.span.end, u.reason) for u in doc.unmapped] == [
         (16, 19, "a biography is not part of the graph model"),

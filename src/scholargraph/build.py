@@ -241,11 +241,13 @@ def make_graph(
     ``jobs``: processes reading documents (default: the usable CPUs).
     """
     curated_path = settings.curated_path
-    paths = find_documents(settings.data_dir, exclude=(curated_path,))
+    curated = load_curated(curated_path)
+    # a curated-records document that happens to bear the curation file's name is read as a document
+    paths = find_documents(settings.data_dir, exclude=() if curated.is_records else (curated_path,))
     documents = read_documents(
         paths, settings.data_dir, progress, jobs=default_jobs() if jobs is None else jobs, cache=cache, limits=settings.limits
     )
-    resolved = resolve(documents, load_curated(curated_path))
+    resolved = resolve(documents, curated)
     return resolved.documents, resolved, build_triples(resolved, settings.base_iri)
 
 

@@ -43,6 +43,7 @@ class Curated:
     persons: tuple[CuratedEntity, ...] = ()
     force: tuple[MergeRule, ...] = ()
     forbid: tuple[MergeRule, ...] = field(default=())
+    is_records: bool = False  # the file is a curated-records document (records:), not aliases: read it as one
 
 
 def _scalar(node: yaml.Node, path: Path, what: str) -> str:
@@ -125,6 +126,8 @@ def load_curated(path: Path) -> Curated:
     if node is None:
         return Curated(str(path))
     top = _mapping(node, path, "the curated file")
+    if "records" in top:
+        return Curated(str(path), is_records=True)
     allowed = {"organizations", "persons", "merges"}
     for key, value in top.items():
         if key not in allowed:

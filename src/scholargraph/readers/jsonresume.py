@@ -13,7 +13,7 @@ Mapping:
 * ``publications[]`` → Works of type Expression (JSON Resume does not say
   what kind of publication it is): ``name`` the title, ``publisher``,
   ``releaseDate``, a DOI or HAL id from ``url``; the owner is their
-  contributor (JSON Resume lists no authors).
+  author (JSON Resume lists no authors; a publication in a résumé is its owner's).
 * ``projects[]`` → Projects (``name``, ``description``, dates); the owner is
   a member with the first of ``roles`` as role name.
 * ``skills[]`` → one PersonFacts with every skill name and keyword.
@@ -29,6 +29,8 @@ says "present") is ongoing.  An entry with no dates at all has unknown dates.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import re
 from pathlib import Path
@@ -200,7 +202,8 @@ class _Resume:
                 type=WorkType.OTHER,
                 titles=(_fields.title(title.text() or ""),),
                 span=self.b.span(entry),
-                contributors=(self.owner,) if self.owner else (),
+                # JSON Resume lists no authors: a publication in someone's résumé is theirs
+                authors=(dataclasses.replace(self.owner, span=self.b.span(entry)),) if self.owner else (),
                 date=self.date(entry, "releaseDate"),
                 publisher=_text(entry, "publisher"),
                 doi=doi,

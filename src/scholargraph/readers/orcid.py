@@ -23,7 +23,7 @@ Mapping:
     title), ``type`` through :data:`WORK_TYPES`, ``publication-date``,
     ``journal-title`` as venue, DOI and HAL id from ``external-ids`` whose
     relationship is ``self`` (or from ``url``).  Work summaries list no
-    authors: the owner is the work's contributor.
+    authors: the owner is the work's author (a work in someone's record is theirs).
   - ``distinctions``, ``peer-reviews``, ``research-resources`` → unmapped.
 
 API bookkeeping (``path``, ``put-code``, ``visibility``, ``source``,
@@ -31,6 +31,8 @@ API bookkeeping (``path``, ``put-code``, ``visibility``, ``source``,
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import re
 from pathlib import Path
@@ -299,7 +301,8 @@ class _Record:
                 type=WORK_TYPES.get(work_type.lower(), WorkType.OTHER),
                 titles=tuple(titles),
                 span=self.b.span(group),
-                contributors=(self.owner,) if self.owner else (),
+                # a work in someone's ORCID record is theirs: the owner is its author
+                authors=(dataclasses.replace(self.owner, span=self.b.span(group)),) if self.owner else (),
                 date=self.date(summary.get("publication-date")),
                 venue=_value(summary, "journal-title"),
                 doi=doi or url_doi,

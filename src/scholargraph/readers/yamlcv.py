@@ -370,10 +370,7 @@ class _Cv:
             start_page, end_page = _fields.split_pages(pages)
         contributors: tuple[Agent, ...] = ()
         if not authors and self.owner is not None:
-            if work_type is WorkType.PRESENTATION:
-                authors = [self.owner]  # a talk in someone's CV is theirs
-            else:
-                contributors = (self.owner,)
+            authors = [self.owner]  # a work listed without authors in someone's CV is theirs
         text_keys, description = _description(entry)
         self.b.records.append(
             Work(
