@@ -457,14 +457,71 @@ def _split_prefixes(data: bytes) -> tuple[bytes, bytes]:
     return data[:start], data[start:]
 
 
-def trig_bytes(triples: Iterable[Triple] | Canonical) -> bytes:
+_BLOCK_START = re.compile(rb"\n(?!\t)")
+
+
+def _subject_blocks(body: bytes, runs: int) -> list[bytes] | None:
+    """Turtle statements as pyoxigraph writes them, cut into one block per subject.
+
+    A subject's block starts on a line that does not start with a tab (the
+    writer escapes newlines inside literals, and continues a subject's
+    statements on lines that start with a tab).  ``None`` unless there is
+    exactly one block per run.
+    """
+    if not body:
+        return [] if not runs else None
+    blocks = _BLOCK_START.split(body[:-1])
+    return blocks if len(blocks) == runs else None
+
+
+def trig_bytes(triples: Iterable[Triple] | Canonical, turtle: bytes | None = None) -> bytes:
     """TriG with one named graph per source document (see :meth:`Canonical.placement`).
 
     Triples no source accounts for come first, in the default graph; then each
     source's graph, in IRI order, its statements as pyoxigraph writes Turtle.
+    ``turtle``: the Turtle of the canonical triples with :data:`PREFIXES`, if
+    already written (as ``graph.ttl`` is).
+
+    A subject in several graphs repeats all its statements in each of them,
+    so the TriG is many times the size of the graph.  Each subject's statements
+    are written once (one Turtle serialisation of the whole graph, cut at the
+    subjects) and copied into every graph the subject is placed in; graphs are
+    written subject by subject in the canonical order, which is what writing
+    each graph's triples on its own gives.
     """
     canonical = _canonical(triples)
     placement = canonical.placement()
+    if turtle is None:
+        turtle = _serialize(canonical.triples, ox.RdfFormat.TURTLE, PREFIXES)
+    header, body = _split_prefixes(turtle)
+    blocks = _subject_blocks(body, len(canonical.runs))
+    if blocks is None:  # pragma: no cover - the writer's layout changed: one serialisation per graph
+        return _trig_by_graph(canonical, placement)
+    by_graph: dict[bytes, list[int]] = defaultdict(list)
+    default = (b"",)
+    with _gc_paused():
+        for index, run in enumerate(canonical.runs):
+            for graph in placement.get(run[0], default):
+                by_graph[graph].append(index)
+        out: list[bytes] = [header]
+        indented: dict[int, bytes] = {}
+        for graph in sorted(by_graph):
+            indexes = by_graph[graph]
+            if not graph:
+                out.extend(blocks[i] + b"\n" for i in indexes)
+                continue
+            out.append(b"<" + graph + b"> {\n")
+            for i in indexes:
+                block = indented.get(i)
+                if block is None:
+                    block = indented[i] = b"\t" + blocks[i].replace(b"\n", b"\n\t") + b"\n"
+                out.append(block)
+            out.append(b"}\n")
+        return b"".join(out) if len(out) > 1 else b""
+
+
+def _trig_by_graph(canonical: Canonical, placement: dict[bytes, tuple[bytes, ...]]) -> bytes:
+    """:func:`trig_bytes` the slow way: one Turtle serialisation per graph."""
     by_graph: dict[bytes, list[Triple]] = defaultdict(list)
     every = canonical.triples
     for subject, start, end in canonical.runs:
@@ -650,7 +707,7 @@ def _write_all(
         contents[TURTLE] = turtle
     contents[NTRIPLES] = ntriples_bytes(canonical)
     contents[JSONLD] = jsonld_bytes(canonical)
-    contents[TRIG] = trig_bytes(canonical)
+    contents[TRIG] = trig_bytes(canonical, turtle if TURTLE in contents else None)
     graph_files = {TURTLE: turtle, **contents}
     if gzip:
         with ThreadPoolExecutor(max_workers=len(GRAPH_FILES)) as pool:  # zlib releases the GIL
