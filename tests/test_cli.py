@@ -118,3 +118,26 @@ def test_a_graph_that_does_not_conform_leaves_no_dump(tmp_path: Path, monkeypatc
     )
     assert (tmp_path / "validation.txt").exists()
     assert not any((tmp_path / name).exists() for name in ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl", "oxigraph"))
+
+
+def test_build_kind_forces_the_reader(tmp_path: Path) -> None:
+    """A CV saved as .txt with project-page words in it is read as a CV when --kind says so."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cv.txt").write_text(
+        "# Jane Doe\n\n## Experience\n\n- 2019–2021 — Postdoc, University of Ghent\n\n## Team\n\n- Associate member, Funding bodies working group, Ghent Lab\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    detected = runner.invoke(main, ["build", str(data), "--out", str(tmp_path / "a"), "--no-validate"])
+    forced = runner.invoke(main, ["build", str(data), "--out", str(tmp_path / "b"), "--kind", "*.txt=markdown-cv"])
+    assert forced.exit_code == 0, forced.output
+    report = yaml.safe_load((tmp_path / "b" / "report.yaml").read_text(encoding="utf-8"))
+    assert report["documents"][0]["kind"] == "markdown-cv"
+    assert detected.exit_code == 0, detected.output
+    bad = runner.invoke(main, ["build", str(data), "--out", str(tmp_path / "c"), "--kind", "markdown-cv"])
+    assert bad.exit_code == 2
+    assert "'markdown-cv': write GLOB=KIND, e.g. 'cv/*.txt=markdown-cv'" in bad.output
+    unknown = runner.invoke(main, ["build", str(data), "--out", str(tmp_path / "d"), "--kind", "*.txt=word"])
+    assert unknown.exit_code == 2
+    assert unknown.output.strip().startswith(f"error: {data / 'cv.txt'}: unknown kind 'word'; choose one of ")

@@ -16,12 +16,13 @@ run on the whole corpus: their output depends on every document.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import yaml
 
@@ -105,10 +106,10 @@ class _Failure:
     message: str
 
 
-def _read_one(item: tuple[Path, str, Limits]) -> Document | _Failure:
-    path, source, limits = item
+def _read_one(item: tuple[Path, str, Limits, str | None]) -> Document | _Failure:
+    path, source, limits, kind = item
     try:
-        return read_document(path, source, limits=limits)
+        return read_document(path, source, kind, limits=limits)
     except DocumentError as exc:
         return _Failure(exc.line, exc.message)
 
@@ -121,7 +122,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _read_all(items: list[tuple[Path, str, Limits]], jobs: int) -> Iterator[Document | _Failure]:
+def _read_all(items: list[tuple[Path, str, Limits, str | None]], jobs: int) -> Iterator[Document | _Failure]:
     """Read ``items`` in order, in ``jobs`` processes when there are enough of them."""
     if jobs <= 1 or len(items) < PARALLEL_MIN_DOCUMENTS:
         yield from map(_read_one, items)
@@ -129,6 +130,14 @@ def _read_all(items: list[tuple[Path, str, Limits]], jobs: int) -> Iterator[Docu
     chunk = max(1, min(16, len(items) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(_read_one, items, chunksize=chunk)
+
+
+def forced_kind(source: str, kinds: Sequence[tuple[str, str]]) -> str | None:
+    """The kind forced for ``source`` by the first matching ``(glob, kind)`` pair (``--kind 'cv/*.txt=markdown-cv'``)."""
+    for pattern, kind in kinds:
+        if fnmatch.fnmatchcase(source, pattern):
+            return kind
+    return None
 
 
 def read_documents(
@@ -139,6 +148,7 @@ def read_documents(
     jobs: int = 1,
     cache: DocumentCache | None = None,
     limits: Limits | None = None,
+    kinds: Sequence[tuple[str, str]] = (),
 ) -> list[Document]:
     """The records of every document, in the order of ``paths``.
 
@@ -157,7 +167,7 @@ def read_documents(
             found[n] = cache.get(keys[n], source)  # type: ignore[arg-type]
     todo = [n for n in range(len(paths)) if found[n] is None]
     bounds = limits or Limits()
-    fresh = _read_all([(paths[n], sources[n], bounds) for n in todo], jobs)
+    fresh = _read_all([(paths[n], sources[n], bounds, forced_kind(sources[n], kinds)) for n in todo], jobs)
     documents: list[Document] = []
     for index, (path, source) in enumerate(zip(paths, sources), start=1):
         document = found[index - 1]
@@ -235,17 +245,21 @@ def make_graph(
     *,
     jobs: int | None = None,
     cache: DocumentCache | None = None,
+    kinds: Sequence[tuple[str, str]] = (),
 ) -> tuple[tuple[Document, ...], Resolved, list[Triple]]:
     """Read, resolve and map, without writing anything (except into ``cache``).
 
     ``jobs``: processes reading documents (default: the usable CPUs).
+    ``kinds``: ``(glob, kind)`` pairs forcing the kind of the documents whose
+    path (relative to the data directory) matches; the others are detected.
     """
     curated_path = settings.curated_path
     curated = load_curated(curated_path)
     # a curated-records document that happens to bear the curation file's name is read as a document
     paths = find_documents(settings.data_dir, exclude=() if curated.is_records else (curated_path,))
     documents = read_documents(
-        paths, settings.data_dir, progress, jobs=default_jobs() if jobs is None else jobs, cache=cache, limits=settings.limits
+        paths, settings.data_dir, progress, jobs=default_jobs() if jobs is None else jobs, cache=cache,
+        limits=settings.limits, kinds=kinds,
     )
     resolved = resolve(documents, curated)
     return resolved.documents, resolved, build_triples(resolved, settings.base_iri)
@@ -259,6 +273,7 @@ def build(
     jobs: int | None = None,
     use_cache: bool = True,
     gzip: bool = False,
+    kinds: Sequence[tuple[str, str]] = (),
 ) -> BuildResult:
     """Build the graph of ``settings.data_dir`` into ``settings.out_dir``.
 
@@ -275,11 +290,11 @@ def build(
     settings = settings or Settings()
     cache = (
         # the limits are part of the key: a document cached under looser limits is read again
-        DocumentCache(settings.out_dir / "cache", fingerprint=f"{code_fingerprint()}|{settings.limits!r}")
+        DocumentCache(settings.out_dir / "cache", fingerprint=f"{code_fingerprint()}|{settings.limits!r}|{list(kinds)!r}")
         if use_cache
         else None
     )
-    documents, resolved, triples = make_graph(settings, progress, jobs=jobs, cache=cache)
+    documents, resolved, triples = make_graph(settings, progress, jobs=jobs, cache=cache, kinds=kinds)
     if cache is not None:
         cache.prune()
     out = settings.out_dir

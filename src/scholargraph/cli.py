@@ -63,14 +63,22 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.option("--gzip", is_flag=True, help="Also write gzipped copies (.gz) of the dumps.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: the usable CPUs).")
 @click.option("--no-cache", is_flag=True, help="Read every document again instead of reusing build/cache/.")
+@click.option("--kind", "kinds", multiple=True, metavar="GLOB=KIND",
+              help="Force the kind of documents whose path matches GLOB, e.g. 'cv/*.txt=markdown-cv' (repeatable).")
 @click.pass_obj
 @friendly_errors
 def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None, no_validate: bool,
-          gzip: bool, jobs: int | None, no_cache: bool) -> None:
+          gzip: bool, jobs: int | None, no_cache: bool, kinds: tuple[str, ...]) -> None:
     """Read DATA_DIR (default data/) and write build/graph.ttl with a summary."""
     from .build import build as run_build
 
     settings = load_settings(config_path).with_paths(data_dir, out_dir)
+    forced = []
+    for item in kinds:
+        pattern, sep, kind = item.rpartition("=")
+        if not sep or not pattern or not kind:
+            raise click.BadParameter(f"{item!r}: write GLOB=KIND, e.g. 'cv/*.txt=markdown-cv'", param_hint="--kind")
+        forced.append((pattern, kind))
     with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("", total=None)
@@ -78,7 +86,8 @@ def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None,
         def progress(source: str, index: int, total: int) -> None:
             bar.update(task, total=total, completed=index, description=source)
 
-        result = run_build(settings, validate=not no_validate, progress=progress, jobs=jobs, use_cache=not no_cache, gzip=gzip)
+        result = run_build(settings, validate=not no_validate, progress=progress, jobs=jobs, use_cache=not no_cache,
+                           gzip=gzip, kinds=forced)
     _print_summary(result)
 
 
