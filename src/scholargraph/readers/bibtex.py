@@ -23,6 +23,7 @@ A file that does not parse (unbalanced braces, a field written twice) raises
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -42,7 +43,9 @@ from bibtexparser.model import (
     Preamble,
     String,
 )
-from pylatexenc.latex2text import LatexNodes2Text
+import pylatexenc.latex2text
+from pylatexenc import latexwalker
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec
 
 from ..dates import InvalidDate, fold
 from ..errors import DocumentError
@@ -106,19 +109,64 @@ def sniff(path: Path, text: str) -> bool:
 # (Records still propagate to handlers an application configures.)
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
-_DECODER = LatexNodes2Text()
+# Speed.  pylatexenc's LatexWalker builds its default parsing context (~500 macro
+# specs) anew for every string it is not given one for, and bibtexparser and this
+# module decode every field and every name part: that was a third of the time spent
+# reading BibTeX.  The context is built once here and shared (parsing only reads it);
+# the decoding of a string, a pure function of it, is memoised, as is the splitting
+# of a name, since the same authors come back entry after entry.
+_WALKER_CONTEXT = latexwalker.get_default_latex_context_db()
+_CACHE_SIZE = 1 << 16
 
 
+class _SharedContextDecoder(LatexNodes2Text):
+    """``LatexNodes2Text`` parsing with the one shared walker context, memoised."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self._decoded = functools.lru_cache(maxsize=_CACHE_SIZE)(self._latex_to_text)
+
+    def _latex_to_text(self, latex: str) -> str:
+        nodes = latexwalker.LatexWalker(latex, latex_context=_WALKER_CONTEXT).get_latex_nodes()[0]
+        return self.nodelist_to_text(nodes)
+
+    def latex_to_text(self, latex, **parse_flags):  # type: ignore[no-untyped-def]
+        if parse_flags or not isinstance(latex, str):
+            return super().latex_to_text(latex, **parse_flags)
+        return self._decoded(latex)
+
+
+def _middleware_decoder() -> LatexNodes2Text:
+    """The decoder ``LatexDecodingMiddleware()`` makes for itself (bibtexparser 2.x), on the shared context."""
+    context = pylatexenc.latex2text.get_default_latex_context_db()
+    context.add_context_category(
+        "bibtexparse-default-context", prepend=True, macros=[MacroTextSpec("url", simplify_repl="%s")]
+    )
+    return _SharedContextDecoder(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
+
+
+_DECODER = _SharedContextDecoder()
+_MIDDLEWARE = (middlewares.SeparateCoAuthors(), middlewares.LatexDecodingMiddleware(decoder=_middleware_decoder()))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def _decode(text: str) -> str:
     return re.sub(r"\s+", " ", _DECODER.latex_to_text(text)).strip()
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _person_name(raw: str) -> tuple[str, str | None]:
+    """``(name, None)`` for one author as written, or ``(name as written, why)`` when it cannot be split."""
+    try:
+        parts = parse_single_name_into_parts(raw)
+    except InvalidNameError as error:
+        return _decode(raw), error.reason
+    return " ".join(_decode(" ".join(p)) for p in (parts.first, parts.von, parts.last, parts.jr) if p), None
+
+
 def read(text: str, source: str) -> Document:
     """Every entry of the BibTeX ``text`` as a Work; comments as markup."""
-    library = bibtexparser.parse_string(
-        _fields_text(text),
-        append_middleware=[middlewares.SeparateCoAuthors(), middlewares.LatexDecodingMiddleware()],
-    )
+    library = bibtexparser.parse_string(_fields_text(text), append_middleware=list(_MIDDLEWARE))
     builder = DocumentBuilder(text, source, KIND, markup=_markup)
     for block in library.blocks:
         _check(block, source)
@@ -404,14 +452,9 @@ class _Entry:
             if _braced(raw):
                 out.append(Agent(_decode(raw), AgentKind.ORGANIZATION, span))
                 continue
-            try:
-                parts = parse_single_name_into_parts(raw)
-                name = " ".join(
-                    _decode(" ".join(p)) for p in (parts.first, parts.von, parts.last, parts.jr) if p
-                )
-            except InvalidNameError as error:
-                name = _decode(raw)
-                self.builder.skip_span(span, f"name {raw!r} could not be split ({error.reason}); kept as written")
+            name, why = _person_name(raw)
+            if why is not None:
+                self.builder.skip_span(span, f"name {raw!r} could not be split ({why}); kept as written")
             if name:
                 out.append(Agent(name, AgentKind.PERSON, span))
         return tuple(out)
