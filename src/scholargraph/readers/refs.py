@@ -139,12 +139,29 @@ def sentence_ends(text: str) -> list[int]:
             continue
         if i + 1 < len(text) and not text[i + 1].isspace():
             continue
-        word = re.findall(r"[\w°'’\-.]+$", text[: i])
-        token = word[0] if word else ""
+        token = _token_before(text, i)
         if token and (is_initial(token + ".") or token.lower().rstrip(".") in _ABBREVIATIONS):
             continue
         ends.append(i)
     return ends
+
+
+_TOKEN_CHAR = re.compile(r"[\w°'’\-.]")
+
+
+def _token_before(text: str, end: int) -> str:
+    """What ``re.findall(r"[\\w°'’\\-.]+$", text[:end])`` finds first, without copying the text.
+
+    The run of word characters (and ``°'’-.``) that ends at ``end`` — or just before
+    a newline at ``end - 1``, where ``$`` also matches — read backwards, so that
+    :func:`sentence_ends` stays linear in the length of the text.
+    """
+    if end and text[end - 1] == "\n":
+        end -= 1
+    start = end
+    while start and _TOKEN_CHAR.match(text, start - 1):
+        start -= 1
+    return text[start:end]
 
 
 def _split_sentences(text: str) -> list[str]:
