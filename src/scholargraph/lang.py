@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .dates import fold
@@ -27,6 +28,7 @@ _WORDS: dict[str, frozenset[str]] = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def guess_language(text: str) -> str | None:
     words = re.findall(r"[a-z]+", fold(text))
     if len(words) < 3:

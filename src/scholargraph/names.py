@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 
 from nameparser import HumanName
@@ -26,6 +27,9 @@ PARTICLES = frozenset(
     {"de", "du", "des", "da", "di", "del", "della", "van", "von", "der", "den", "le", "la",
      "les", "ben", "bin", "el", "al", "dos", "das", "do", "ter", "ten", "st", "y", "d'"}
 )
+# Readers and resolution ask for the same names again and again; these functions are
+# pure functions of their string, so they are memoised (bounded, for long-lived processes).
+_memo = functools.lru_cache(maxsize=1 << 16)
 _INITIAL = re.compile(r"^(?:[A-Z]\.?-?)+$|^[A-Z][a-z]?\.$|^[A-Z]\.-[A-Z]\.$")
 _WORD = re.compile(r"[^\W\d_][\w'’\-.]*", re.UNICODE)
 
@@ -36,6 +40,7 @@ def _case_word(word: str) -> str:
     return word
 
 
+@_memo
 def display_person_name(raw: str) -> str:
     """A person's name as it should be shown: no honorific, no capitals shouting."""
     words = raw.replace("\u00a0", " ").split()
@@ -51,6 +56,7 @@ def display_person_name(raw: str) -> str:
     return text
 
 
+@_memo
 def split_person_name(name: str) -> tuple[str, str]:
     """(given name, family name) of a display name; middle names are not part of either."""
     parsed = HumanName(name)
@@ -61,6 +67,7 @@ def split_person_name(name: str) -> tuple[str, str]:
     return given, family
 
 
+@_memo
 def _fold_token(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
 
@@ -82,6 +89,7 @@ def initials_key(name: str) -> str:
     return f"{first} {_fold_token(family)}".strip()
 
 
+@_memo
 def is_initial(word: str) -> bool:
     """``A.``, ``J.-P.``, ``Th.``: an abbreviated given name."""
     return bool(_INITIAL.match(word))
@@ -104,6 +112,7 @@ ORG_WORDS = frozenset(
 )
 
 
+@_memo
 def looks_like_org(name: str) -> bool:
     """Heuristic: does this name denote an organisation rather than a person?"""
     words = [_fold_token(w) for w in name.split()]
@@ -118,6 +127,7 @@ def looks_like_org(name: str) -> bool:
     return False
 
 
+@_memo
 def looks_like_person(name: str) -> bool:
     """Heuristic: 2 to 6 name words, capitalised (particles and initials allowed), no digits."""
     text = display_person_name(name).strip()

@@ -8,6 +8,7 @@ in table cells (``<b>``, ``<i>``, ``<br>``) are first turned into Markdown.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -67,12 +68,36 @@ def _angle_brackets(source: str) -> str:
     return _ANGLED.sub(repl, source)
 
 
+# Characters at which one of the inline rules of markdown-it's "commonmark" preset
+# (newline, escape, backticks, emphasis, link, image, autolink, html_inline, entity)
+# can start, or that its normalize rule rewrites.  A line without any of them is one
+# text token holding the line as it is, so markdown-it is not called for it.
+_INLINE_MARKUP = re.compile(r"[\n\r\x00\\`*_\[\]!<>&]")
+
+
 def parse_inline(source: str) -> Styled:
     """Parse one line (or cell) of Markdown/HTML into :class:`Styled`."""
+    text, bold, italic, links = _parse_inline(source)
+    return Styled(text, list(bold), list(italic), list(links))
+
+
+# Readers parse the same fragments again (a line, then its parts); memoised on the
+# string, a fresh Styled each time (Styled is mutable).
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_inline(
+    source: str,
+) -> tuple[str, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...], tuple[str, ...]]:
     source = _angle_brackets(source)
     for pattern, replacement in _HTML_MAP:
         source = pattern.sub(replacement, source)
     source = _SPACES.sub(" ", source)
+    if not _INLINE_MARKUP.search(source):
+        return source, (), (), ()
+    styled = _markdown_inline(source)
+    return styled.text, tuple(styled.bold), tuple(styled.italic), tuple(styled.links)
+
+
+def _markdown_inline(source: str) -> Styled:
     out: list[str] = []
     styled = Styled("")
     stack: dict[str, int] = {}
@@ -103,9 +128,10 @@ def parse_inline(source: str) -> Styled:
     return styled
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def plain(source: str) -> str:
     """The plain text of a Markdown/HTML fragment, spaces collapsed."""
-    return clean_spaces(parse_inline(source).text.replace(BREAK, " "))
+    return clean_spaces(_parse_inline(source)[0].replace(BREAK, " "))
 
 
 QUOTES = "\"'“”„‟«»‘’‚‛‹›"
