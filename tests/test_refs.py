@@ -229,3 +229,24 @@ def test_article_number_instead_of_pages() -> None:
 def test_date_is_a_partial_date() -> None:
     ref = parse_reference(parse_inline("Jane Doe. A title. *Journal of Tests*, 14 mars 2022"))
     assert ref.date == PartialDate(2022, 3, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "authors"),
+    [
+        ("Bob Martin, Carol Dupont and Alice RANHOL. A study of graphs. *Journal of Tests*, 2020",
+         ["Bob Martin", "Carol Dupont", "Alice Ranhol"]),
+        ("Bob Martin and Alice RANHOL. A study of graphs. *Journal of Tests*, 2020", ["Bob Martin", "Alice Ranhol"]),
+        ("Alice RANHOL. A study of graphs. *Journal of Tests*, 2020", ["Alice Ranhol"]),
+        ("Bob Martin and Alice RANHOL-DUPONT. A study of graphs. *Journal of Tests*, 2020",
+         ["Bob Martin", "Alice Ranhol-Dupont"]),
+        ("Bob Martin and J.-P. DUPONT. A study of graphs. *Journal of Tests*, 2020", ["Bob Martin", "J.-P. Dupont"]),
+        # undotted initials that start a name stay initials
+        ("Bob Martin and JP. Dupont. A study of graphs. *Journal of Tests*, 2020", ["Bob Martin", "Jp. Dupont"]),
+    ],
+)
+def test_last_author_in_capitals_ends_the_author_list(text: str, authors: list[str]) -> None:
+    """A family name in capitals before the period is not a run of initials (``RANHOL.`` is not ``R. A. N.``)."""
+    assert parse(text) == {
+        "authors": authors, "title": "A study of graphs", "venue": "Journal of Tests", "date": "2020",
+    }

@@ -140,10 +140,35 @@ def sentence_ends(text: str) -> list[int]:
         if i + 1 < len(text) and not text[i + 1].isspace():
             continue
         token = _token_before(text, i)
-        if token and (is_initial(token + ".") or token.lower().rstrip(".") in _ABBREVIATIONS):
+        if token and (
+            (is_initial(token + ".") and not _ends_name(text, i - len(token), token))
+            or token.lower().rstrip(".") in _ABBREVIATIONS
+        ):
             continue
         ends.append(i)
     return ends
+
+
+_SHOUTED = re.compile(r"[A-Z]{2}")
+_WORD_BEFORE = re.compile(r"(\S+)\s+$")
+
+
+def _ends_name(text: str, start: int, token: str) -> bool:
+    """True if ``token`` (at ``start``, a period after it) is a family name in capitals, not initials.
+
+    ``Alice RANHOL.``, ``J.-P. DUPONT.``, ``Jones CD.``: two capitals or more, no period,
+    after a capitalised word or an initial of the same name.  ``JP. Dupont`` (first in
+    its name, after a comma, ``and`` or the start) stays initials.
+    """
+    if "." in token or not _SHOUTED.search(token):
+        return False
+    before = _WORD_BEFORE.search(text, max(0, start - 100), start)
+    if before is None:
+        return False
+    word = before.group(1)
+    if is_initial(word):
+        return True
+    return word[0].isupper() and any(c.islower() for c in word) and all(c.isalpha() or c in "-'’" for c in word)
 
 
 _TOKEN_CHAR = re.compile(r"[\w°'’\-.]")
@@ -179,7 +204,7 @@ def _pair_inverted(pieces: list[str]) -> list[str]:
     out: list[str] = []
     for piece in pieces:
         words = piece.split()
-        if out and words and all(is_initial(w) for w in words):
+        if out and words and all(_initials_word(w) for w in words):
             out[-1] = f"{piece} {out[-1]}"
         else:
             out.append(piece)
@@ -193,11 +218,21 @@ def split_names(segment: str) -> list[str]:
     return _pair_inverted(pieces)
 
 
+_LONG_SHOUT = re.compile(r"[A-Z]{3}")
+
+
+def _initials_word(word: str) -> bool:
+    """``J.``, ``J.-P.``, ``JP``: initials; ``DUPONT`` (three capitals in a row, no period) is a family name."""
+    if not (is_initial(word) or is_initial(word + ".")):
+        return False
+    return "." in word or not _LONG_SHOUT.search(word)
+
+
 def _name_piece(piece: str) -> str:
     """A piece of an author list without markup; an initial keeps (or gets) its period: ``J.``, ``R. A.``."""
     piece = piece.strip(" *")
     words = piece.split()
-    if words and all(is_initial(w) or is_initial(w + ".") for w in words):
+    if words and all(_initials_word(w) for w in words):
         return " ".join(w if w.endswith(".") else w + "." for w in words)
     return piece.rstrip(".").strip()
 
@@ -217,7 +252,7 @@ def _name_pieces(styled: Styled, base: int, segment: str) -> list[tuple[str, int
     joined: list[tuple[str, int, int]] = []
     for text, start, end in pieces:
         words = text.split()
-        if joined and words and all(is_initial(w) or is_initial(w + ".") for w in words):
+        if joined and words and all(_initials_word(w) for w in words):
             prev_text, prev_start, _ = joined[-1]
             joined[-1] = (f"{text if text.endswith('.') else text + '.'} {prev_text}", prev_start, end)
         else:
