@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import sys
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -489,35 +490,44 @@ def trig_bytes(triples: Iterable[Triple] | Canonical, turtle: bytes | None = Non
     written subject by subject in the canonical order, which is what writing
     each graph's triples on its own gives.
     """
-    canonical = _canonical(triples)
+    return b"".join(_trig_chunks(_canonical(triples), turtle))
+
+
+def _trig_chunks(canonical: Canonical, turtle: bytes | None = None) -> Iterator[bytes]:
+    """The bytes of :func:`trig_bytes`, piece by piece (to write the TriG without holding it)."""
     placement = canonical.placement()
     if turtle is None:
         turtle = _serialize(canonical.triples, ox.RdfFormat.TURTLE, PREFIXES)
     header, body = _split_prefixes(turtle)
     blocks = _subject_blocks(body, len(canonical.runs))
+    del turtle, body
     if blocks is None:  # pragma: no cover - the writer's layout changed: one serialisation per graph
-        return _trig_by_graph(canonical, placement)
+        yield _trig_by_graph(canonical, placement)
+        return
+    if not blocks:
+        return
     by_graph: dict[bytes, list[int]] = defaultdict(list)
     default = (b"",)
     with _gc_paused():
         for index, run in enumerate(canonical.runs):
             for graph in placement.get(run[0], default):
                 by_graph[graph].append(index)
-        out: list[bytes] = [header]
-        indented: dict[int, bytes] = {}
-        for graph in sorted(by_graph):
-            indexes = by_graph[graph]
-            if not graph:
-                out.extend(blocks[i] + b"\n" for i in indexes)
-                continue
-            out.append(b"<" + graph + b"> {\n")
+    del placement
+    yield header
+    indented: dict[int, bytes] = {}
+    for graph in sorted(by_graph):
+        indexes = by_graph[graph]
+        if not graph:
             for i in indexes:
-                block = indented.get(i)
-                if block is None:
-                    block = indented[i] = b"\t" + blocks[i].replace(b"\n", b"\n\t") + b"\n"
-                out.append(block)
-            out.append(b"}\n")
-        return b"".join(out) if len(out) > 1 else b""
+                yield blocks[i] + b"\n"
+            continue
+        yield b"<" + graph + b"> {\n"
+        for i in indexes:
+            block = indented.get(i)
+            if block is None:
+                block = indented[i] = b"\t" + blocks[i].replace(b"\n", b"\n\t") + b"\n"
+            yield block
+        yield b"}\n"
 
 
 def _trig_by_graph(canonical: Canonical, placement: dict[bytes, tuple[bytes, ...]]) -> bytes:
@@ -692,6 +702,69 @@ def _check_documents(canonical: Canonical, documents: Sequence[Document], settin
             )
 
 
+_PIECE = 1 << 22
+
+
+class _Files:
+    """Dumps written under temporary names, renamed into place together at the end."""
+
+    def __init__(self, out_dir: Path) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.out_dir = out_dir
+        self.sizes: dict[str, int] = {}
+        self.temporary: list[tuple[Path, Path]] = []
+
+    def _tmp(self, name: str) -> Path:
+        path = self.out_dir / name
+        tmp = path.with_name(f".{path.name}.tmp")
+        self.temporary.append((tmp, path))
+        return tmp
+
+    def write(self, name: str, chunks: Iterable[bytes]) -> None:
+        size = 0
+        with open(self._tmp(name), "wb", buffering=_PIECE) as out:  # small pieces are copied into one buffer
+            for chunk in chunks:
+                out.write(chunk)
+                size += len(chunk)
+        self.sizes[name] = size
+
+    def gzip(self, names: Sequence[str]) -> None:
+        """``name.gz`` for each of ``names``, as :func:`gzip_bytes` would compress it, in threads
+        (zlib releases the GIL), reading the written file (or the one in place) in pieces."""
+        written = {path.name: tmp for tmp, path in self.temporary}
+        targets = [(written.get(name, self.out_dir / name), self._tmp(f"{name}.gz")) for name in names]
+        with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+            sizes = list(pool.map(lambda pair: _gzip_file(*pair), targets))
+        for name, size in zip(names, sizes):
+            self.sizes[f"{name}.gz"] = size
+
+    def commit(self) -> None:
+        for tmp, path in self.temporary:
+            os.replace(tmp, path)
+        self.temporary = []
+
+    def abandon(self) -> None:
+        for tmp, _ in self.temporary:
+            tmp.unlink(missing_ok=True)
+
+
+
+
+def _gzip_file(source: Path, target: Path) -> int:
+    """Compress ``source`` into ``target`` exactly as :func:`gzip_bytes` compresses its bytes."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+    size = 0
+    with open(source, "rb") as given, open(target, "wb") as out:
+        while piece := given.read(_PIECE):
+            packed = packer.compress(piece)
+            out.write(packed)
+            size += len(packed)
+        packed = packer.flush()
+        out.write(packed)
+        size += len(packed)
+    return size
+
+
 def _write_all(
     canonical: Canonical,
     settings: Settings,
@@ -701,28 +774,33 @@ def _write_all(
     build_date: datetime.date | None,
     turtle: bytes | None,
 ) -> list[Path]:
-    contents: dict[str, bytes] = {}
-    if turtle is None:
-        turtle = _serialize(canonical.triples, ox.RdfFormat.TURTLE, PREFIXES)
-        contents[TURTLE] = turtle
-    contents[NTRIPLES] = ntriples_bytes(canonical)
-    contents[JSONLD] = jsonld_bytes(canonical)
-    contents[TRIG] = trig_bytes(canonical, turtle if TURTLE in contents else None)
-    graph_files = {TURTLE: turtle, **contents}
-    if gzip:
-        with ThreadPoolExecutor(max_workers=len(GRAPH_FILES)) as pool:  # zlib releases the GIL
-            packed = list(pool.map(gzip_bytes, (graph_files[name] for name in GRAPH_FILES)))
-        for name, data in zip(GRAPH_FILES, packed):
-            contents[f"{name}.gz"] = data
-    files = [DumpFile(name, len(graph_files.get(name, contents.get(name, b"")))) for name in GRAPH_FILES]
-    files += [DumpFile(f"{name}.gz", len(contents[f"{name}.gz"])) for name in GRAPH_FILES if gzip]
-    contents[VOID] = void_bytes(canonical, settings, files, build_date)
-    for name, data in contents.items():
-        _write_atomically(out_dir / name, data)
+    """Write the dumps one after the other, each straight to its file (the TriG can be
+    many times the graph: it is never held whole), then ``void.ttl`` from their sizes."""
+    files = _Files(out_dir)
+    try:
+        fresh = turtle is None
+        if turtle is None:
+            turtle = _serialize(canonical.triples, ox.RdfFormat.TURTLE, PREFIXES)
+            files.write(TURTLE, (turtle,))
+        else:
+            files.sizes[TURTLE] = len(turtle)
+        files.write(NTRIPLES, (ntriples_bytes(canonical),))
+        files.write(JSONLD, (jsonld_bytes(canonical),))
+        files.write(TRIG, _trig_chunks(canonical, turtle if fresh else None))
+        del turtle
+        if gzip:  # graph.ttl: the one just written, or the given one in place
+            files.gzip(GRAPH_FILES)
+        described = [DumpFile(name, files.sizes[name]) for name in GRAPH_FILES]
+        described += [DumpFile(f"{name}.gz", files.sizes[f"{name}.gz"]) for name in GRAPH_FILES if gzip]
+        files.write(VOID, (void_bytes(canonical, settings, described, build_date),))
+        files.commit()
+    except BaseException:
+        files.abandon()
+        raise
     if not gzip:
         for name in GRAPH_FILES:
             (out_dir / f"{name}.gz").unlink(missing_ok=True)  # left by an earlier run with gzip
-    return [out_dir / file.name for file in files] + [out_dir / VOID]
+    return [out_dir / file.name for file in described] + [out_dir / VOID]
 
 
 def write_dumps(
