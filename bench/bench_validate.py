@@ -1,4 +1,4 @@
-"""Time ``scholargraph.validate.validate_graph`` on a synthetic ~100k-triple graph.
+"""Time ``scholargraph.validate`` (validate_graph, validate_triples) on a synthetic ~100k-triple graph.
 
 The graph follows docs/graph.md: people with ORCID identifiers, organisations
 with ROR ids, positions / education / service roles, works with 1-12 ordered
@@ -8,9 +8,16 @@ documents.  It is generated from a seed, so every run validates the same graph.
 Exactly ``len(DEFECTS)`` defects are planted, and the run checks that the
 report finds exactly them, so a fast but wrong validator cannot pass.
 
+``validate_graph`` (one rdflib graph, one process) is timed on the rdflib
+graph; ``validate_triples`` (the graph cut into chunks, ``--jobs`` worker
+processes) on the same triples as pyoxigraph triples, without a cache, then
+again with a warm cache.  CPU time counts the worker processes too.  Both
+reports must be equal.
+
 Usage::
 
-    .venv/bin/python bench/bench_validate.py [--triples 100000] [--seed 7] [--runs 3]
+    .venv/bin/python bench/bench_validate.py [--triples 100000] [--seed 7] [--runs 3] [--jobs 2]
+        [--only graph|triples]
 """
 
 from __future__ import annotations
@@ -23,11 +30,14 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from importlib.metadata import version
+from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from scholargraph.namespaces import (
@@ -45,7 +55,7 @@ from scholargraph.namespaces import (
     SCHEMA,
     SG,
 )
-from scholargraph.validate import load_shapes, validate_graph
+from scholargraph.validate import ValidationReport, load_shapes, validate_graph, validate_triples
 
 BASE = "https://example.org/scholargraph/"
 WORK_TYPES = (
@@ -308,45 +318,104 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--triples", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args(argv)
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
-    print(_machine())
-    started = time.perf_counter()
-    graph = generate(args.triples, args.seed)
-    print(f"generated {len(graph)} triples in {time.perf_counter() - started:.1f} s (seed {args.seed})")
-    shapes = load_shapes()
-    rss_before = _peak_rss_mib()
+
+def to_oxigraph(graph: Graph) -> list[ox.Triple]:
+    def term(node: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(node, URIRef):
+            return ox.NamedNode(str(node))
+        if isinstance(node, BNode):
+            return ox.BlankNode(str(node))
+        assert isinstance(node, Literal)
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        if node.datatype is not None:
+            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+        return ox.Literal(str(node))
+
+    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]
+
+
+def _time(label: str, runs: int, call) -> ValidationReport:  # noqa: ANN001
     times: list[float] = []
     cpu_times: list[float] = []
     report = None
-    for _ in range(args.runs):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        report = validate_graph(graph, shapes)
+    for _ in range(runs):
+        started, cpu_started = time.perf_counter(), _cpu()
+        report = call()
         times.append(time.perf_counter() - started)
-        cpu_times.append(time.process_time() - cpu_started)
+        cpu_times.append(_cpu() - cpu_started)
     assert report is not None
-    print("runs, wall (s): " + ", ".join(f"{t:.2f}" for t in times))
-    print("runs, CPU (s): " + ", ".join(f"{t:.2f}" for t in cpu_times))
-    print(f"median wall: {statistics.median(times):.2f} s, median CPU: {statistics.median(cpu_times):.2f} s")
-    print(f"load average after the runs: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs)")
-    print(f"peak RSS: {_peak_rss_mib():.0f} MiB (after generating the graph: {rss_before:.0f} MiB)")
-    print(f"results: {report.counts()}")
+    print(f"{label}")
+    print("  runs, wall (s): " + ", ".join(f"{t:.2f}" for t in times))
+    print("  runs, CPU incl. workers (s): " + ", ".join(f"{t:.2f}" for t in cpu_times))
+    print(f"  median wall: {statistics.median(times):.2f} s, median CPU: {statistics.median(cpu_times):.2f} s")
+    print(f"  load average: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs)")
+    return report
+
+
+def _check(report: ValidationReport) -> bool:
+    print(f"  results: {report.counts()}")
     violations = [r for r in report.results if r.severity == "Violation"]
     found = sorted((r.shape, r.message) for r in violations)
     expected_ok = len(found) == len(DEFECTS) and all(
         any(shape == s and message.startswith(m) for s, message in found) for shape, m in DEFECTS
     )
     for shape, message in found:
-        print(f"  {shape}: {message}")
+        print(f"    {shape}: {message}")
     if not expected_ok:
         print("UNEXPECTED violations: the planted defects were not found exactly", file=sys.stderr)
+    return expected_ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", choices=("graph", "triples"))
+    args = parser.parse_args(argv)
+
+    print(_machine())
+    started = time.perf_counter()
+    graph = generate(args.triples, args.seed)
+    print(f"generated {len(graph)} triples in {time.perf_counter() - started:.1f} s (seed {args.seed})")
+    triples = to_oxigraph(graph)
+    shapes = load_shapes()
+    rss_before = _peak_rss_mib()
+    ok = True
+    reports: list[ValidationReport] = []
+    if args.only in (None, "graph"):
+        report = _time("validate_graph (one process)", args.runs, lambda: validate_graph(graph, shapes))
+        ok = _check(report) and ok
+        reports.append(report)
+    if args.only in (None, "triples"):
+        report = _time(
+            f"validate_triples, jobs={args.jobs}, no cache",
+            args.runs,
+            lambda: validate_triples(triples, jobs=args.jobs),
+        )
+        ok = _check(report) and ok
+        reports.append(report)
+        with tempfile.TemporaryDirectory() as cache:
+            validate_triples(triples, jobs=args.jobs, cache_dir=Path(cache))
+            report = _time(
+                f"validate_triples, jobs={args.jobs}, warm cache (every chunk a hit)",
+                args.runs,
+                lambda: validate_triples(triples, jobs=args.jobs, cache_dir=Path(cache)),
+            )
+            ok = _check(report) and ok
+            reports.append(report)
+    print(f"peak RSS (main process): {_peak_rss_mib():.0f} MiB (after generating the graph: {rss_before:.0f} MiB)")
+    if any(r.results != reports[0].results for r in reports):
+        print("UNEXPECTED: the reports differ", file=sys.stderr)
         return 1
-    return 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -647,12 +647,13 @@ def _validate_batch(
 
     add = data.store.add
     store = ox.Store() if project_shapes else None
-    for chunk in chunks:
-        quads = list(ox.parse(chunk.text.encode(), format=ox.RdfFormat.N_TRIPLES))
-        for quad in quads:
-            add((term(quad.subject), term(quad.predicate), term(quad.object)), data, False)
-        if store is not None:
-            store.extend(quads)
+    # Chunks of one batch share neighbours' type triples and links: parse each line once.
+    lines = dict.fromkeys(line for chunk in chunks for line in chunk.text.splitlines(keepends=True))
+    quads = list(ox.parse("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES))
+    for quad in quads:
+        add((term(quad.subject), term(quad.predicate), term(quad.object)), data, False)
+    if store is not None:
+        store.extend(quads)
     if store is not None:
         shapes_graph = _preselect_sparql_targets(shapes_graph, store, term)
     owner: dict[Node, str] = {}
