@@ -99,6 +99,7 @@ def _check(year: int, month: int | None, day: int | None, text: str) -> PartialD
     return PartialDate(year, month, day)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; readers try the same strings again and again
 def parse_date(text: str) -> PartialDate | None:
     """One date, or None if ``text`` is not a date; raises InvalidDate for impossible ones."""
     match = _DATE_RE.match(fold(text).replace("\u00a0", " "))
@@ -129,6 +130,7 @@ class DateRange:
     ongoing: bool = False
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; readers try every prefix of every entry
 def parse_range(text: str) -> DateRange | None:
     """``Jan. 2020 - Present``, ``2014–2016``, ``depuis 2019``, or a single date; else None.
 
@@ -182,6 +184,18 @@ def _parts(date: PartialDate) -> tuple[int, ...]:
 _FIND_RE = re.compile(rf"(?<![\w\-./])({DATE_PATTERN})(?![\w-]|[./]\d)", re.IGNORECASE)
 
 
+class _FoldChar(dict):  # type: ignore[type-arg]
+    """``str.translate`` table: each character to the first character of its fold (itself if none), built as met."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = folded = fold(char)[:1] or char
+        return folded
+
+
+_FOLD_CHAR = _FoldChar()
+
+
 def find_dates(text: str) -> list[tuple[int, int, PartialDate]]:
     """Every date in free text, as (start offset, end offset, date), left to right.
 
@@ -190,7 +204,7 @@ def find_dates(text: str) -> list[tuple[int, int, PartialDate]]:
     """
     folded = fold(text)
     if len(folded) != len(text):  # folding changed lengths: search a length-preserving copy
-        folded = "".join(fold(c)[:1] or c for c in text)
+        folded = text.translate(_FOLD_CHAR)
     found: list[tuple[int, int, PartialDate]] = []
     for m in _FIND_RE.finditer(folded):
         try:
