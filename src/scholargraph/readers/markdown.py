@@ -467,7 +467,10 @@ def _role_entry(item: Item, span: Span, state: _State) -> bool:
         role_text = parts[0]
         description = " ".join(parts[1:])
         if len(others) >= 2:
-            org_text = plain(others[-1])
+            # role | organisation | more cells (place, country): those go to the description, none is lost
+            org_text = plain(others[1])
+            extra = ", ".join(plain(c) for c in others[2:])
+            description = "; ".join(p for p in (description, extra) if p)
         else:
             role_text, org_text = _split_role_org(role_text)
     else:
@@ -482,8 +485,8 @@ def _role_entry(item: Item, span: Span, state: _State) -> bool:
         if len(raw_parts) == len(parts) and len(parts) > 1:
             description = " ".join(raw_parts[1:])  # Markdown kept: a thesis title may be in italics
     role_text = tidy(role_text)
-    if not role_text:
-        return False
+    if not role_text or not re.search(r"[^\W\d_]", role_text):
+        return False  # no letters: a date or a number alone is not a role
     org = _org(org_text, span) if org_text else None
     start = dates.start if dates else None
     end = _course_end(dates)  # one date ("2018"): the role began and ended then
