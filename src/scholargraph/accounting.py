@@ -7,7 +7,10 @@ A line is accounted for when one of these holds:
 * the reader listed it as unmapped (``document.unmapped``, shown in the build
   summary and ``report.yaml``);
 * the reader listed it as markup (``document.markup_lines``: headings, rules,
-  table separators, syntax of structured formats).
+  table separators, syntax of structured formats);
+* the reader transcribed it into records that cite another document
+  (``document.transcribed_lines``: a curated-records file keeps the spans of the
+  document it was extracted from, so the facts are cited there).
 
 A line that is none of these was read into a record that never reached the
 graph, or skipped without a word: :func:`unaccounted` finds them for a build.
@@ -69,7 +72,7 @@ def unaccounted_lines(document: Document, text: str, cited: set[int]) -> list[in
 
     Lines are counted as the readers count them (``str.splitlines``).
     """
-    accounted = set(cited) | set(document.markup_lines)
+    accounted = set(cited) | set(document.markup_lines) | set(document.transcribed_lines)
     for item in document.unmapped:
         accounted.update(range(item.span.start, item.span.end + 1))
     return [

@@ -258,6 +258,9 @@ class Document:
     owner: Agent | None = None
     unmapped: tuple[Unmapped, ...] = ()
     markup_lines: tuple[int, ...] = field(default=())  # headings, rules, table separators
+    # lines transcribed into records that cite another document (a curated-records file
+    # keeps the spans of the document it was extracted from): read, but cited there
+    transcribed_lines: tuple[int, ...] = ()
 
 
 def to_data(value: Any) -> Any:

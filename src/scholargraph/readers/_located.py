@@ -466,6 +466,7 @@ class DocumentBuilder:
             if span.source == self.source:
                 covered.update(range(span.start, span.end + 1))
         markup: list[int] = []
+        transcribed = [n for n in sorted(self.interpreted) if n not in covered and 0 < n <= len(self.lines) and self.lines[n - 1].strip()]
         for number, line in enumerate(self.lines, start=1):
             if number in covered or number in self.interpreted or not line.strip():
                 continue
@@ -482,4 +483,5 @@ class DocumentBuilder:
             owner=self.owner,
             unmapped=tuple(sorted(self.unmapped, key=lambda u: (u.span.start, u.span.end))),
             markup_lines=tuple(markup),
+            transcribed_lines=tuple(transcribed),
         )

@@ -49,7 +49,7 @@ RECORD_TYPES: dict[str, type] = {
         _records.Project, _records.PersonFacts,
     )
 }
-_DOCUMENT_KEYS = {"path", "kind", "sha256", "line_count", "markup_lines"}
+_DOCUMENT_KEYS = {"path", "kind", "sha256", "line_count", "markup_lines", "transcribed_lines"}
 _SPAN = re.compile(r"^(?P<source>.+):(?P<start>[1-9]\d*)(?:-(?P<end>[1-9]\d*))?$")
 _HELP = "see docs/records-format.md"
 
