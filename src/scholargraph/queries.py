@@ -855,7 +855,41 @@ def run_query(
             raise QueryError(f"no canned query named {name_or_query!r}; known: {known}")
         query = catalogue[name_or_query]
     backend = open_backend(store=store, graph_dir=graph_dir, endpoint=endpoint, graph=graph)
-    return backend.select(bind_query(query, params, backend))
+    text = bind_query(query, params, backend)  # parameters checked and rendered as for any store
+    tables = embedded_network(query, params, backend)
+    if tables is not None:
+        return tables[query.name]
+    return backend.select(text)
+
+
+def embedded_network(
+    query: CannedQuery, params: Mapping[str, object] | None, backend: SparqlBackend
+) -> dict[str, ResultTable] | None:
+    """``coauthorship-network`` and ``coauthorship-nodes`` on the embedded store, without SPARQL.
+
+    The project's own queries (same text as the packaged ``.rq`` files) on a
+    pyoxigraph store are answered by :func:`scholargraph.network.embedded_network_tables`,
+    which gives the rows the queries give (the engine joins all author pairs
+    first: seconds at a million triples).  None for any other query, store or
+    text: the query then runs as written.  Both tables, by query name.
+    """
+    from .network import NETWORK_QUERIES, embedded_network_tables
+
+    if not isinstance(backend, OxigraphBackend) or query.name not in NETWORK_QUERIES:
+        return None
+    try:
+        if query.text != (resource_dir("queries") / f"{query.name}.rq").read_text(encoding="utf-8"):
+            return None
+        raw = dict(params or {}).get("max_authors", query.param("max_authors").default)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        cap = int(sparql_integer(raw))
+    except (OSError, QueryError):
+        return None
+    tables = embedded_network_tables(backend.store, cap, union=backend._union)
+    if tables is None:
+        return None
+    return dict(zip(("coauthorship-nodes", "coauthorship-network"), tables))
 
 
 # --------------------------------------------------------------------------- writers
