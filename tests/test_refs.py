@@ -250,3 +250,21 @@ def test_last_author_in_capitals_ends_the_author_list(text: str, authors: list[s
     assert parse(text) == {
         "authors": authors, "title": "A study of graphs", "venue": "Journal of Tests", "date": "2020",
     }
+
+
+def test_bold_and_italic_without_markdown_it_as_markdown_it() -> None:
+    """Lines whose only markup is ``*`` skip markdown-it (a transcription of its emphasis rules): same marks."""
+    import random
+
+    from scholargraph.readers import text
+
+    pieces = ["*", "*", "*", "**", "***", " ", " ", "a", "É", "1", ".", ",", ":", "(", ")", '"', "«", "»", "–",
+              "-", "\u00a0", "\u2003", "\t", "€", "& ", "&"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 20)))
+        if text._ENTITY_START.search(line):
+            continue
+        fast = text._styled(text._star_tokens(line))
+        slow = text._markdown_inline(line)
+        assert (fast.text, fast.bold, fast.italic) == (slow.text, slow.bold, slow.italic), line

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 
 _MD = MarkdownIt("commonmark")
 BREAK = "\n"
@@ -73,6 +74,7 @@ def _angle_brackets(source: str) -> str:
 # can start, or that its normalize rule rewrites.  A line without any of them is one
 # text token holding the line as it is, so markdown-it is not called for it.
 _INLINE_MARKUP = re.compile(r"[\n\r\x00\\`*_\[\]!<>&]")
+_ENTITY_START = re.compile(r"&[#A-Za-z0-9]")
 
 
 def parse_inline(source: str) -> Styled:
@@ -91,19 +93,152 @@ def _parse_inline(
     for pattern, replacement in _HTML_MAP:
         source = pattern.sub(replacement, source)
     source = _SPACES.sub(" ", source)
-    if not _INLINE_MARKUP.search(source):
+    markup = set(_INLINE_MARKUP.findall(source))
+    if not markup:
         return source, (), (), ()
-    styled = _markdown_inline(source)
+    if markup <= {"*", "&"} and not _ENTITY_START.search(source):
+        # bold and italic only (most CV lines; "&" before no letter nor "#" is no entity):
+        # markdown-it's emphasis without markdown-it
+        styled = _styled(_star_tokens(source))
+    else:
+        styled = _markdown_inline(source)
     return styled.text, tuple(styled.bold), tuple(styled.italic), tuple(styled.links)
 
 
 def _markdown_inline(source: str) -> Styled:
+    tokens = _MD.parseInline(source)
+    return _styled(tokens[0].children or [] if tokens else [])
+
+
+class _Token:
+    """The fields of a markdown-it token that :func:`_styled` reads."""
+
+    __slots__ = ("type", "content", "attrs")
+
+    def __init__(self, content: str) -> None:
+        self.type = "text"
+        self.content = content
+        self.attrs: dict[str, str] = {}
+
+
+class _Delimiter:
+    __slots__ = ("length", "token", "end", "open", "close")
+
+    def __init__(self, length: int, token: int, can_open: bool, can_close: bool) -> None:
+        self.length, self.token, self.end, self.open, self.close = length, token, -1, can_open, can_close
+
+
+def _star_tokens(src: str) -> list[_Token]:
+    """The inline tokens markdown-it ("commonmark") makes of ``src`` when its only markup is ``*``.
+
+    A transcription of markdown-it-py's ``emphasis.tokenize`` (with ``StateInline.scanDelims``),
+    ``balance_pairs.processDelimiters`` and ``emphasis._postProcess`` for the one marker ``*``,
+    on markdown-it's own character classes; text between markers is one token (markdown-it may
+    split it, which joins to the same text).  ``tests/test_refs.py`` compares the two on
+    random lines.
+    """
+    tokens: list[_Token] = []
+    delimiters: list[_Delimiter] = []
+    size = len(src)
+    pos = 0
+    while pos < size:
+        star = src.find("*", pos)
+        if star < 0:
+            tokens.append(_Token(src[pos:]))
+            break
+        if star > pos:
+            tokens.append(_Token(src[pos:star]))
+        end = star
+        while end < size and src[end] == "*":
+            end += 1
+        last = src[star - 1] if star > 0 else " "
+        after = src[end] if end < size else " "
+        last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
+        next_punct = isMdAsciiPunct(ord(after)) or isPunctChar(after)
+        last_space = isWhiteSpace(ord(last))
+        next_space = isWhiteSpace(ord(after))
+        left_flanking = not (next_space or (next_punct and not (last_space or last_punct)))
+        right_flanking = not (last_space or (last_punct and not (next_space or next_punct)))
+        for _ in range(end - star):  # "*" may split words: can open = left-flanking, can close = right-flanking
+            tokens.append(_Token("*"))
+            delimiters.append(_Delimiter(end - star, len(tokens) - 1, left_flanking, right_flanking))
+        pos = end
+    _balance(delimiters)
+    _emphasis(tokens, delimiters)
+    return tokens
+
+
+def _balance(delimiters: list[_Delimiter]) -> None:
+    """``balance_pairs.processDelimiters`` for one marker."""
+    openers_bottom = [-1, -1, -1, -1, -1, -1]
+    header = 0
+    last_token = -2
+    jumps: list[int] = []
+    for closer_index, closer in enumerate(delimiters):
+        jumps.append(0)
+        if last_token != closer.token - 1:
+            header = closer_index
+        last_token = closer.token
+        if not closer.close:
+            continue
+        bottom = openers_bottom[(3 if closer.open else 0) + closer.length % 3]
+        opener_index = header - jumps[header] - 1
+        new_bottom = opener_index
+        while opener_index > bottom:
+            opener = delimiters[opener_index]
+            if opener.open and opener.end < 0:
+                odd = (
+                    (opener.close or closer.open)
+                    and (opener.length + closer.length) % 3 == 0
+                    and (opener.length % 3 != 0 or closer.length % 3 != 0)
+                )
+                if not odd:
+                    last_jump = jumps[opener_index - 1] + 1 if opener_index > 0 and not delimiters[opener_index - 1].open else 0
+                    jumps[closer_index] = closer_index - opener_index + last_jump
+                    jumps[opener_index] = last_jump
+                    closer.open = False
+                    opener.end = closer_index
+                    opener.close = False
+                    new_bottom = -1
+                    last_token = -2
+                    break
+            opener_index -= jumps[opener_index] + 1
+        if new_bottom != -1:
+            openers_bottom[(3 if closer.open else 0) + closer.length % 3] = new_bottom
+
+
+def _emphasis(tokens: list[_Token], delimiters: list[_Delimiter]) -> None:
+    """``emphasis._postProcess`` for one marker: matched pairs become em or strong."""
+    i = len(delimiters) - 1
+    while i >= 0:
+        start = delimiters[i]
+        if start.end == -1:
+            i -= 1
+            continue
+        end = delimiters[start.end]
+        strong = (
+            i > 0
+            and delimiters[i - 1].end == start.end + 1
+            and delimiters[i - 1].token == start.token - 1
+            and delimiters[start.end + 1].token == end.token + 1
+        )
+        tokens[start.token].type = "strong_open" if strong else "em_open"
+        tokens[start.token].content = ""
+        tokens[end.token].type = "strong_close" if strong else "em_close"
+        tokens[end.token].content = ""
+        if strong:
+            tokens[delimiters[i - 1].token].content = ""
+            tokens[delimiters[start.end + 1].token].content = ""
+            i -= 1
+        i -= 1
+
+
+def _styled(children) -> Styled:  # type: ignore[no-untyped-def]
+    """Plain text and marks of inline tokens."""
     out: list[str] = []
     styled = Styled("")
     stack: dict[str, int] = {}
     length = 0
-    tokens = _MD.parseInline(source)
-    children = tokens[0].children or [] if tokens else []
     for tok in children:
         if tok.type in ("text", "code_inline", "html_inline"):
             piece = tok.content if tok.type != "html_inline" else re.sub(r"<[^>]*>", "", tok.content)
