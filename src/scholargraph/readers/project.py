@@ -9,6 +9,7 @@ by their shape.  Whatever matches neither is reported as unmapped.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class _Page:
     markup: list[int] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; sniffing asks it for every line of every Markdown and text file
 def _label(line: str) -> tuple[str, str] | None:
     """(label kind, inline value) if ``line`` is a label such as ``Funding bodies`` or ``## Équipe``."""
     text = line.strip()
@@ -94,8 +96,17 @@ def _label(line: str) -> tuple[str, str] | None:
 def sniff(path: Path, text: str) -> bool:
     if path.suffix.lower() not in (".txt", ".md", ".markdown", ".text"):
         return False
-    labels = {_label(line)[0] for line in text.splitlines()[:400] if line.strip() and _label(line)}
-    return len(labels & {"funders", "team", "acronym", "host"}) >= 1 and "positions" not in labels
+    labels: set[str] = set()
+    for line in text.splitlines()[:400]:
+        if line.strip() and (label := _label(line)):
+            labels.add(label[0])
+            if _NO_POSITIONS_LABEL and label[0] in _PROJECT_LABELS:
+                return True  # nothing further can say no
+    return len(labels & _PROJECT_LABELS) >= 1 and "positions" not in labels
+
+
+_PROJECT_LABELS = frozenset({"funders", "team", "acronym", "host"})
+_NO_POSITIONS_LABEL = "positions" not in _LABELS
 
 
 def _blocks(lines: list[str]) -> list[_Block]:
