@@ -6,7 +6,16 @@ This is the only module that writes to a SPARQL endpoint.  What it guarantees:
   temporary graph (``urn:scholargraph:staging:…``), checked, and then swapped
   in with one ``MOVE <staging> TO <graph>`` request, which the store runs as
   one transaction.  A first load into an empty graph on Oxigraph is one bulk
-  Graph Store request, which Oxigraph's bulk loader commits all at once.
+  Graph Store request, which Oxigraph's bulk loader commits all at once.  A
+  reload of a large graph on Oxigraph (``one_transaction_min`` triples or
+  more) reads the graph back, and sends what differs from the dump as one
+  ``DELETE DATA {…} ; INSERT DATA {…}`` request: Oxigraph runs one update
+  request as one transaction (readers see the old graph or the new one), and
+  its cost is that of the difference, where ``MOVE`` costs deleting the old
+  graph, copying the new one and deleting the staging graph, each triple by
+  triple (13–20 s for 100k triples).  A Graph Store ``PUT`` is no
+  replacement: Oxigraph clears the graph and then loads, in two steps, so a
+  reader can see it empty.
   ``--delta`` sends ``DELETE DATA``/``INSERT DATA`` in one request (or, when
   the difference is larger than a chunk, applies it to a staged copy and
   swaps that in).  If anything fails before the swap, the target graph is
@@ -64,6 +73,13 @@ StoreKind = Literal["auto", "gsp", "update"]
 USER_ENV = "SCHOLARGRAPH_USER"
 PASSWORD_ENV = "SCHOLARGRAPH_PASSWORD"
 DEFAULT_CHUNK_SIZE = 50_000
+# From this size (triples in the store's graph or the dump) a reload on Oxigraph
+# is sent as the difference, in one update request; smaller ones are staged and
+# swapped with MOVE, which costs little at that size.
+ONE_TRANSACTION_MIN = 10_000
+# Oxigraph refuses update requests over 128 MiB (MAX_SPARQL_BODY_SIZE in its
+# server); a larger difference is staged and swapped instead.
+MAX_UPDATE_BYTES = 100 * 1024 * 1024
 STAGING_PREFIX = "urn:scholargraph:staging:"
 
 # Server errors that will not go away by asking again (permissions, syntax, a
@@ -341,8 +357,11 @@ def _streamed(items: Sequence[pyoxigraph.Triple] | Sequence[bytes], batch: int =
     return body
 
 
-def _canonical_lines(data: bytes, content_type: str, what: str) -> set[bytes]:
-    """What a store returned, re-serialized by pyoxigraph so it compares with the dump."""
+def _canonical_lines(data: bytes, content_type: str, what: str, *, blank_ok: bool = False) -> set[bytes] | None:
+    """What a store returned, re-serialized by pyoxigraph so it compares with the dump.
+
+    A graph with blank nodes cannot be diffed: an error, or None if ``blank_ok``.
+    """
     media = content_type.split(";")[0].strip().lower() or "application/n-triples"
     fmt = pyoxigraph.RdfFormat.from_media_type(media)
     if fmt is None:
@@ -352,6 +371,8 @@ def _canonical_lines(data: bytes, content_type: str, what: str) -> set[bytes]:
     except SyntaxError as exc:
         raise PublishError(f"{what}: the store's answer is not valid {fmt.name}: {exc}") from None
     if any(isinstance(t.subject, pyoxigraph.BlankNode) or isinstance(t.object, pyoxigraph.BlankNode) for t in triples):
+        if blank_ok:
+            return None
         raise PublishError(f"{what}: the graph in the store has blank nodes; --delta cannot match them, publish without --delta")
     # pyoxigraph writes language tags in lower case, as Virtuoso returns them.
     return set(_ntriples_lines(triples))
@@ -404,6 +425,7 @@ def publish(
     delta: bool = False,
     dry_run: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    one_transaction_min: int = ONE_TRANSACTION_MIN,
     credentials: Credentials | None = None,
     retries: int = 3,
     backoff: float = 0.5,
@@ -418,7 +440,11 @@ def publish(
     Graph Store protocol; ``"update"`` uses SPARQL Update only.  ``delta``
     sends only the difference from what the store holds.  ``dry_run`` reads
     from the store but writes nothing, and prints what would be sent to
-    ``out``.  ``progress(step, done, total)`` is called after each chunk.
+    ``out``.  ``progress(step, done, total)`` is called after each chunk (and
+    with ``("apply", 0, 1)`` just before a one-request reload is sent).
+    ``one_transaction_min``: from this many triples (in the store's graph or
+    the dump), a reload on Oxigraph is sent as one difference request rather
+    than staged and swapped with ``MOVE``.
     Raises :class:`PublishError`; its message says whether the graph changed.
     """
     started = time.perf_counter()
@@ -440,7 +466,7 @@ def publish(
             + "); use SPARQL Update instead"
         )
     use_gsp = store_kind != "update" and ends.gsp_url is not None
-    session = _Session(client, ends, graph_iri, graph, dump, chunk_size, dry_run, show, progress)
+    session = _Session(client, ends, graph_iri, graph, dump, chunk_size, dry_run, show, progress, one_transaction_min)
     previous = session.count(graph_iri)
     if delta:
         mode, deleted, inserted = session.apply_delta(previous)
@@ -552,6 +578,7 @@ class _Session:
     dry_run: bool
     show: _Printer
     progress: Callable[[str, int, int], None] | None
+    one_transaction_min: int = ONE_TRANSACTION_MIN
 
     @property
     def staging_iri(self) -> str:
@@ -580,16 +607,26 @@ class _Session:
                 + (f"; the graph <{self.graph_iri}> was not changed" if changed is False else "")
             ) from None
 
-    def read_graph(self) -> set[bytes]:
-        """The triples the store holds in the graph, as canonical N-Triples lines."""
+    def read_graph(self, *, blank_ok: bool = False) -> set[bytes] | None:
+        """The triples the store holds in the graph, as canonical N-Triples lines.
+
+        With blank nodes in the graph: an error, or None if ``blank_ok``.
+        """
+        response = self._fetch_graph()
+        if response is None:
+            return set()
         what = f"<{self.graph_iri}> at {self.ends.query_url}"
+        return _canonical_lines(response.body, response.content_type, what, blank_ok=blank_ok)
+
+    def _fetch_graph(self) -> _Response | None:
+        """The graph as the store sends it (None: the store has no such graph)."""
         try:
             if self.ends.gsp_url is not None:
                 response = self.client.request(
                     "GET", self.ends.gsp(self.graph_iri), headers={"Accept": "application/n-triples"}, ok_statuses=(404,)
                 )
                 if response.status == 404:
-                    return set()
+                    return None
             else:
                 query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {self.graph} {{ ?s ?p ?o }} }}"
                 response = self.client.request(
@@ -605,7 +642,7 @@ class _Session:
             raise _failure(
                 exc, self.ends.query_url, what="read the graph", changed=False, graph=f"<{self.graph_iri}>"
             ) from None
-        return _canonical_lines(response.body, response.content_type, what)
+        return response
 
     # -- writing
 
@@ -675,6 +712,13 @@ class _Session:
             self.show(f"<{self.graph_iri}> is empty: loading it with one bulk request")
             self.load_lines(self.graph_iri, lines, use_gsp=True, bulk=True)
             return
+        if (
+            use_gsp
+            and self.ends.store == "oxigraph"
+            and max(previous, len(lines)) >= self.one_transaction_min
+            and self.replace_in_one_request(previous)
+        ):
+            return
         staging = self.staging_iri
         self.update(f"DROP SILENT GRAPH <{staging}>", what="clear the staging graph")
         self.load_lines(staging, lines, use_gsp=use_gsp, bulk=False)
@@ -686,6 +730,85 @@ class _Session:
                     f"(the store merged or dropped some); the graph <{self.graph_iri}> was not changed"
                 )
         self.swap(staging)
+
+    def replace_in_one_request(self, previous: int) -> bool:
+        """Reload as ``DELETE DATA {old - new} ; INSERT DATA {new - old}``, one request, one transaction.
+
+        Oxigraph evaluates one update request in one transaction: readers see
+        the old graph until it commits, and the new one after.  Returns False
+        (nothing sent) when the difference cannot go in one request: the graph
+        has blank nodes, or the request would exceed the store's size limit.
+        """
+        what = f"<{self.graph_iri}> at {self.ends.query_url}"
+        response = self._fetch_graph()
+        held: set[bytes] | None = set()
+        if response is not None:
+            media = response.content_type.split(";")[0].strip().lower()
+            if media in ("application/n-triples", "text/plain"):
+                # Compared as the store wrote them (Oxigraph writes N-Triples as pyoxigraph does);
+                # only the lines to delete are parsed, checked and rewritten by pyoxigraph below.
+                body = response.body if response.body.endswith(b"\n") or not response.body else response.body + b"\n"
+                held = set(body.splitlines(keepends=True))
+                held.discard(b"\n")
+            else:
+                held = _canonical_lines(response.body, response.content_type, what, blank_ok=True)
+        del response
+        wanted = set(self.dump.lines)
+        if held is not None:
+            count = len(held)
+            extra = _canonical_lines(b"".join(held - wanted), "application/n-triples", what, blank_ok=True)
+            if extra is not None:
+                inserted_set = wanted - held
+                same = extra & inserted_set  # written differently by the store, but the same triple
+                deleted, inserted = sorted(extra - same), sorted(inserted_set - same)
+            held = extra
+        if held is None or count != previous:
+            why = "it has blank nodes" if held is None else f"the store returned {count} of its {previous} triples"
+            self.show(f"<{self.graph_iri}> cannot be diffed ({why}): staging it and swapping it in instead")
+            return False
+        del held, wanted
+        if not deleted and not inserted:
+            self.show(f"<{self.graph_iri}> already holds the {len(self.dump.triples)} triples of the dump: nothing to send")
+            return True
+        size = sum(map(len, deleted)) + sum(map(len, inserted)) + 2 * len(self.graph) + 64
+        if size > MAX_UPDATE_BYTES:
+            self.show(
+                f"the difference ({len(deleted)} deleted, {len(inserted)} inserted, {size} bytes) is too large for "
+                "one update request: staging the graph and swapping it in instead"
+            )
+            return False
+        what = f"replace the graph (-{len(deleted)} +{len(inserted)} triples in one request)"
+        if self.dry_run:
+            self.show(f"POST {self.ends.update_url}  (DELETE DATA, {len(deleted)} triples ; INSERT DATA, {len(inserted)} triples: one transaction)")
+            return True
+        graph = self.graph.encode()
+        parts: list[bytes] = []
+        if deleted:
+            parts += [b"DELETE DATA { GRAPH ", graph, b" {\n", *deleted, b"} }"]
+        if inserted:
+            parts += [b" ;\n" if deleted else b"", b"INSERT DATA { GRAPH ", graph, b" {\n", *inserted, b"} }"]
+        body = b"".join(parts)
+        del parts, deleted, inserted
+        if self.progress is not None:
+            self.progress("apply", 0, 1)
+        try:
+            # Retrying is safe: the same difference applied twice gives the same graph.
+            self.client.request(
+                "POST", self.ends.update_url, body, {"Content-Type": "application/sparql-update", "Accept": "*/*"}
+            )
+        except _HttpFailure as exc:
+            # An answer means the store rolled the transaction back; no answer means it may have committed.
+            raise _failure(
+                exc,
+                self.ends.update_url,
+                what=what,
+                changed=None if exc.transport else False,
+                graph=f"<{self.graph_iri}>",
+                note=" (the store applies an update request all at once or not at all)",
+            ) from None
+        if self.progress is not None:
+            self.progress("apply", 1, 1)
+        return True
 
     def swap(self, staging: str) -> None:
         """``MOVE`` the staging graph onto the target: one request, one transaction, never retried."""
@@ -704,6 +827,7 @@ class _Session:
 
     def apply_delta(self, previous: int) -> tuple[str, tuple[bytes, ...], tuple[bytes, ...]]:
         held = self.read_graph()
+        assert held is not None
         if len(held) != previous:
             raise PublishError(
                 f"the store returned {len(held)} of the {previous} triples in <{self.graph_iri}> "
