@@ -196,6 +196,11 @@ class _FoldChar(dict):  # type: ignore[type-arg]
 _FOLD_CHAR = _FoldChar()
 
 
+def fold_each(text: str) -> str:
+    """``text`` folded character by character (each to the first character of its fold): same length."""
+    return text.translate(_FOLD_CHAR)
+
+
 def find_dates(text: str) -> list[tuple[int, int, PartialDate]]:
     """Every date in free text, as (start offset, end offset, date), left to right.
 
@@ -204,7 +209,7 @@ def find_dates(text: str) -> list[tuple[int, int, PartialDate]]:
     """
     folded = fold(text)
     if len(folded) != len(text):  # folding changed lengths: search a length-preserving copy
-        folded = text.translate(_FOLD_CHAR)
+        folded = fold_each(text)
     found: list[tuple[int, int, PartialDate]] = []
     for m in _FIND_RE.finditer(folded):
         try:

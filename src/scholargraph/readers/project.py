@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..dates import find_dates, fold, parse_range
+from ..dates import find_dates, fold, fold_each, parse_range
 from ..names import display_org_name, display_person_name, looks_like_org, looks_like_person
 from ..records import Agent, AgentKind, Document, Event, Membership, Project, Span, Unmapped, Work, WorkType
 from .markdown import build_work
@@ -130,9 +130,25 @@ def _item_text(line: str) -> str:
     return re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _is_reference(text: str) -> bool:
-    ref = parse_reference(parse_inline(text))
+    styled = parse_inline(text)
+    if not styled.links and not _has_four_digits(styled.text):
+        # a reference needs a date, a DOI or a HAL id, and every one of them holds four
+        # digits in a row (a year, "10.1234/", "hal-01234567") in the text or in its
+        # fold: a team member's line is not parsed as a reference
+        return False
+    ref = parse_reference(styled)
     return bool(ref.authors and ref.title and (ref.date or ref.doi or ref.hal))
+
+
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
+def _has_four_digits(text: str) -> bool:
+    if _FOUR_DIGITS.search(text):
+        return True
+    return not text.isascii() and bool(_FOUR_DIGITS.search(fold(text)) or _FOUR_DIGITS.search(fold_each(text)))
 
 
 def _org(name: str, span: Span) -> Agent:
