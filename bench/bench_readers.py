@@ -1,7 +1,8 @@
 """Time the document readers: a generated corpus, and 10,000 entries per reader.
 
 Two measures, each in this one process (no pool), so that they time the
-readers alone:
+readers alone (and, with ``--pipeline-jobs N``, the build's read stage,
+``build.read_documents`` in N processes without cache, timed first):
 
 1. ``corpus``: every document of a corpus written by ``bench/generate.py``
    (``--researchers``, ``--seed``) read with ``read_document``, one after the
@@ -20,7 +21,7 @@ can be compared for identical output (``diff`` the files).
 Usage::
 
     .venv/bin/python bench/bench_readers.py [--researchers 100] [--seed 7] [--entries 10000]
-        [--fingerprint FILE] [--skip-corpus] [--skip-entries] [--profile OUT.pstats]
+        [--pipeline-jobs 2] [--fingerprint FILE] [--skip-corpus] [--skip-entries] [--profile OUT.pstats]
 """
 
 from __future__ import annotations
@@ -89,6 +90,17 @@ def time_corpus(corpus: Path, prints: list[str]) -> dict[str, object]:
             "by_kind": {k: round(v, 3) for k, v in sorted(per_kind.items())}}
 
 
+def time_pipeline_read(corpus: Path, jobs: int) -> dict[str, object]:
+    """``build.read_documents`` on the corpus in ``jobs`` processes, no cache: the build's read stage."""
+    from scholargraph.build import find_documents, read_documents
+
+    paths = find_documents(corpus)
+    start, cpu = time.perf_counter(), time.process_time()
+    documents = read_documents(paths, corpus, jobs=jobs)
+    return {"documents": len(documents), "jobs": jobs, "seconds": round(time.perf_counter() - start, 3),
+            "main_process_cpu_seconds": round(time.process_time() - cpu, 3)}
+
+
 def time_entries(n: int, prints: list[str]) -> dict[str, float]:
     from scholargraph.config import Limits
     from scholargraph.readers import read_document
@@ -117,6 +129,8 @@ def main() -> None:
     parser.add_argument("--fingerprint", type=Path)
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--skip-entries", action="store_true")
+    parser.add_argument("--pipeline-jobs", type=int, default=0,
+                        help="also time build.read_documents on the corpus in this many processes (wall seconds)")
     parser.add_argument("--profile", type=Path, help="write cProfile statistics of the whole run here")
     args = parser.parse_args()
 
@@ -138,6 +152,9 @@ def main() -> None:
                      "--researchers", str(args.researchers), "--seed", str(args.seed)],
                     check=True, stdout=subprocess.DEVNULL,
                 )
+            if args.pipeline_jobs:  # first, in a fresh process: the workers start with empty memo caches
+                result["pipeline_read"] = time_pipeline_read(corpus, args.pipeline_jobs)
+                print(f"  pipeline read: {result['pipeline_read']}", file=sys.stderr, flush=True)
             result["corpus"] = time_corpus(corpus, prints)
             print(f"  corpus: {result['corpus']}", file=sys.stderr, flush=True)
         if not args.skip_entries:
