@@ -181,7 +181,9 @@ def _parts(date: PartialDate) -> tuple[int, ...]:
 
 
 # not inside a word, an identifier or a number ("hal-02139528", "10.5555/x.2020.1")
-_FIND_RE = re.compile(rf"(?<![\w\-./])({DATE_PATTERN})(?![\w-]|[./]\d)", re.IGNORECASE)
+# (?=…): every date starts with a digit or a month's first letter; checking that first halves the search
+_DATE_STARTS = "".join(sorted({name[0] for name in MONTHS}))
+_FIND_RE = re.compile(rf"(?<![\w\-./])(?=[\d{_DATE_STARTS}])({DATE_PATTERN})(?![\w-]|[./]\d)", re.IGNORECASE)
 
 
 class _FoldChar(dict):  # type: ignore[type-arg]
