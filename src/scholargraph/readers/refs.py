@@ -67,6 +67,11 @@ _HAL_FULL = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
+# Literal parts that every match of the pattern above them holds
+_DOI_HINT = re.compile(r"10\.")
+_HAL_HINT = re.compile(r"-\d{8}")
+_URL_HINT = re.compile(r"://")
+_IDENTIFIER_WORD = re.compile(r"doi|hal|DOI|HAL")
 _EMPTY_BRACKETS = re.compile(r"[⟨<\[(]\s*[⟩>\])]")
 _STATUS = re.compile(
     r"\b(?:to be published|forthcoming|in press|to appear|accepted for publication|"
@@ -126,7 +131,9 @@ def sentence_ends(text: str) -> list[int]:
     ends: list[int] = []
     depth = 0
     quote_depth = 0
-    for i, char in enumerate(text):
+    for mark in _SENTENCE_MARKS.finditer(text):  # the characters below; the others change nothing
+        i = mark.start()
+        char = text[i]
         if char in "([⟨":
             depth += 1
         elif char in ")]⟩" and depth:
@@ -171,6 +178,7 @@ def _ends_name(text: str, start: int, token: str) -> bool:
     return word[0].isupper() and any(c.islower() for c in word) and all(c.isalpha() or c in "-'’" for c in word)
 
 
+_SENTENCE_MARKS = re.compile(r"[(\[⟨)\]⟩«“»”.]")
 _TOKEN_CHAR = re.compile(r"[\w°'’\-.]")
 
 
@@ -349,7 +357,9 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
         ref.doi = ref.doi or normalise_doi(link)
         ref.hal = ref.hal or normalise_hal(link)
 
-    for pattern, kind in ((_DOI_FULL, "doi"), (_HAL_FULL, "hal"), (_URL, "url")):
+    for pattern, kind, hint in ((_DOI_FULL, "doi", _DOI_HINT), (_HAL_FULL, "hal", _HAL_HINT), (_URL, "url", _URL_HINT)):
+        if not hint.search(text):  # what every match holds, found faster than the pattern fails
+            continue
         for m in pattern.finditer(text):
             found = m.group(0)
             if kind == "doi":
@@ -368,7 +378,8 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
         text = mask(text, m.start(), m.end())
     for m in _EMPTY_BRACKETS.finditer(text):
         text = mask(text, m.start(), m.end())
-    text = re.sub(r"(?<=\s)(?:doi|hal|DOI|HAL)\s*:?(?=\s*$|\s{2,})", lambda m: " " * len(m.group(0)), text)
+    if _IDENTIFIER_WORD.search(text):
+        text = re.sub(r"(?<=\s)(?:doi|hal|DOI|HAL)\s*:?(?=\s*$|\s{2,})", lambda m: " " * len(m.group(0)), text)
 
     # --- authors
     rest_start = 0
@@ -556,7 +567,9 @@ _DESCRIPTOR = re.compile(
 
 
 def _set_title(ref: Reference, text: str) -> None:
-    text = _DESCRIPTOR.sub("", tidy(text))  # APA "[Paper presentation]" describes, it is not the title
+    text = tidy(text)
+    if "[" in text:
+        text = _DESCRIPTOR.sub("", text)  # APA "[Paper presentation]" describes, it is not the title
     title = tidy(strip_quotes(tidy(text)))
     title = re.sub(r"\s+(?:In|in)$", "", title)
     ref.title = tidy(strip_quotes(title))
