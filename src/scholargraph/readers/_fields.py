@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -101,7 +102,13 @@ def title(text: str, lang: str | None = None) -> Title:
     return Title(text, lang or guess_language(text))
 
 
+_EMPHASIS = re.compile(r"(\*\*|__|\*|(?<!\w)_(?=\w)|(?<=\w)_(?!\w))")
+_WHITESPACE = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=1 << 14)  # pure; the structured readers clean every value
 def clean(text: str) -> str:
     """Whitespace collapsed, Markdown emphasis markers removed."""
-    text = re.sub(r"(\*\*|__|\*|(?<!\w)_(?=\w)|(?<=\w)_(?!\w))", "", text)
-    return re.sub(r"\s+", " ", text).strip()
+    if "*" in text or "_" in text:
+        text = _EMPHASIS.sub("", text)
+    return _WHITESPACE.sub(" ", text).strip()
