@@ -89,9 +89,10 @@ def parse_inline(source: str) -> Styled:
 def _parse_inline(
     source: str,
 ) -> tuple[str, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...], tuple[str, ...]]:
-    source = _angle_brackets(source)
-    for pattern, replacement in _HTML_MAP:
-        source = pattern.sub(replacement, source)
+    if "<" in source:  # every pattern of _angle_brackets and _HTML_MAP starts with "<"
+        source = _angle_brackets(source)
+        for pattern, replacement in _HTML_MAP:
+            source = pattern.sub(replacement, source)
     source = _SPACES.sub(" ", source)
     markup = set(_INLINE_MARKUP.findall(source))
     if not markup:
