@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python bench/bench_publish.py                 # 100k and 1M triples
     .venv/bin/python bench/bench_publish.py --sizes 100000 --replace
+    .venv/bin/python bench/bench_publish.py --sizes 100000 --replace --move
 
 For each size it writes a synthetic Turtle file shaped like a build (works,
 people, dates, titles with language tags; no blank nodes), then times, each
@@ -14,8 +15,17 @@ into a fresh store:
 * ``publish(data.ttl, endpoint, graph_iri=G)`` against ``oxigraph serve`` on
   127.0.0.1 (parsing the file, loading, and the count check included);
 
-and with ``--replace`` also a second publish over the loaded graph (staging
-graph + ``MOVE``) and a ``--delta`` publish with nothing to change.
+and with ``--replace`` also reloads over the loaded graph, each atomic for
+readers (one update request = one Oxigraph transaction, see publish.py):
+
+* the same file again (the difference is empty: nothing is sent);
+* a file with every title changed (a fifth of the triples: 20 % deleted and
+  20 % inserted in one ``DELETE DATA ; INSERT DATA`` request);
+* a file where every triple differs (the whole graph deleted and inserted in
+  one request, or staged and swapped when that exceeds Oxigraph's 128 MiB
+  update limit);
+* ``--delta`` with nothing to change;
+* with ``--move``, the old reload (staging graph + ``MOVE``) for comparison.
 """
 
 from __future__ import annotations
@@ -39,14 +49,14 @@ B = "https://example.org/scholargraph/"
 OXIGRAPH = str(Path(sys.executable).parent / "oxigraph")
 
 
-def write_synthetic(path: Path, triples: int) -> None:
+def write_synthetic(path: Path, triples: int, title: str = "Title number", work: str = "work/w") -> None:
     """``triples`` distinct triples, five per work."""
     with open(path, "w", encoding="utf-8") as out:
         out.write("@prefix schema: <https://schema.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n")
         for k in range(triples // 5):
             out.write(
-                f'<{B}work/w{k}> a schema:ScholarlyArticle ;\n'
-                f'    schema:name "Title number {k}: \\"quoted\\" and accentué"@en ;\n'
+                f'<{B}{work}{k}> a schema:ScholarlyArticle ;\n'
+                f'    schema:name "{title} {k}: \\"quoted\\" and accentué"@en ;\n'
                 f'    schema:datePublished "{2000 + k % 25}-{1 + k % 12:02d}"^^xsd:gYearMonth ;\n'
                 f"    schema:author <{B}person/p{k % 5000}> ;\n"
                 f'    schema:position "{k}"^^xsd:integer .\n'
@@ -90,7 +100,7 @@ def timed(action: object) -> float:
     return time.perf_counter() - start
 
 
-def bench(size: int, replace: bool, work: Path) -> None:
+def bench(size: int, replace: bool, move: bool, work: Path) -> None:
     data = work / f"synthetic-{size}.ttl"
     write_synthetic(data, size)
     loader_dir = work / f"load-{size}"
@@ -111,21 +121,38 @@ def bench(size: int, replace: bool, work: Path) -> None:
         print(f"{size:>9} triples  oxigraph load {load:6.2f} s  publish (initial) {seconds:6.2f} s  "
               f"ratio {seconds / load:4.2f}  [{first.mode}, {first.requests} requests]")
         if replace:
-            seconds = timed(lambda: results.append(publish(data, endpoint, graph_iri=GRAPH)))
-            print(f"{'':>9}          publish again (staging + MOVE) {seconds:6.2f} s  ratio {seconds / load:4.2f}")
-            seconds = timed(lambda: results.append(publish(data, endpoint, graph_iri=GRAPH, delta=True)))
-            print(f"{'':>9}          publish --delta, nothing changed {seconds:6.2f} s  ratio {seconds / load:4.2f}")
+            retitled = work / f"retitled-{size}.ttl"
+            write_synthetic(retitled, size, title="Revised title")
+            renamed = work / f"renamed-{size}.ttl"
+            write_synthetic(renamed, size, work="article/a")
+            runs = [
+                ("reload, same file", data, {}),
+                ("reload, 20% of triples changed", retitled, {}),
+                ("reload, every triple changed", renamed, {}),
+                ("reload back to the first file", data, {}),
+                ("publish --delta, nothing changed", data, {"delta": True}),
+            ]
+            if move:
+                big = {"one_transaction_min": size * 10}
+                runs += [("staging + MOVE, 20% changed", retitled, big), ("staging + MOVE, same file", retitled, big)]
+            for label, path, options in runs:
+                seconds = timed(lambda: results.append(publish(path, endpoint, graph_iri=GRAPH, **options)))
+                done = results[-1]
+                assert done.store_triples == size, done
+                print(f"{'':>9}          {label:<34} {seconds:6.2f} s  ratio {seconds / load:4.2f}  "
+                      f"[{done.mode}, {done.requests} requests]")
     shutil.rmtree(server_dir)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--replace", action="store_true", help="also time a reload and a delta")
+    parser.add_argument("--replace", action="store_true", help="also time reloads and a delta")
+    parser.add_argument("--move", action="store_true", help="with --replace: also the staging + MOVE reload")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as work:
         for size in args.sizes:
-            bench(size, args.replace, Path(work))
+            bench(size, args.replace, args.move, Path(work))
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -740,7 +741,23 @@ class _Session:
         has blank nodes, or the request would exceed the store's size limit.
         """
         what = f"<{self.graph_iri}> at {self.ends.query_url}"
-        response = self._fetch_graph()
+        # The store writes the graph out while the dump's lines are written here.
+        fetched: dict[str, object] = {}
+
+        def fetch() -> None:
+            try:
+                fetched["response"] = self._fetch_graph()
+            except BaseException as exc:  # re-raised below, in this thread
+                fetched["error"] = exc
+
+        reader = threading.Thread(target=fetch, name="scholargraph-read-graph", daemon=True)
+        reader.start()
+        wanted = set(self.dump.lines)
+        reader.join()
+        if "error" in fetched:
+            raise fetched["error"]  # type: ignore[misc]
+        response: _Response | None = fetched["response"]  # type: ignore[assignment]
+        del fetched
         held: set[bytes] | None = set()
         if response is not None:
             media = response.content_type.split(";")[0].strip().lower()
@@ -753,7 +770,6 @@ class _Session:
             else:
                 held = _canonical_lines(response.body, response.content_type, what, blank_ok=True)
         del response
-        wanted = set(self.dump.lines)
         if held is not None:
             count = len(held)
             extra = _canonical_lines(b"".join(held - wanted), "application/n-triples", what, blank_ok=True)
