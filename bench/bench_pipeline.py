@@ -4,11 +4,12 @@ For each corpus size (researchers; about 1,000 triples each) a fresh
 subprocess (so that peak memory, ``ru_maxrss``, is per size):
 
 1. writes the corpus with ``bench/generate.py`` (not timed);
-2. runs the stages as ``scholargraph.build.build`` does, timing each: read
-   (cold document cache, ``jobs`` processes), resolve, map, validate
-   (rdflib conversion + pySHACL through ``scholargraph.validate``), dumps
-   (``graph.ttl``, the other dumps where ``dump.write_dumps`` exists, the
-   ``oxigraph/`` store);
+2. runs the stages as ``scholargraph.build.build`` does, timing each and
+   sampling the resident memory of this process plus its child processes
+   every 20 ms (the peak per stage): read (cold document cache, ``jobs``
+   processes), resolve, map, validate (``validate.validate_triples``, ``jobs``
+   processes, cold validation cache), dumps (``dump.write_dumps``: every
+   dump), the ``oxigraph/`` store;
 3. queries through ``scholargraph.queries.run_query`` on the build's store:
    co-authors of one person (median of 21), the weighted co-authorship network
    (median of 3), and ``scholargraph query coauthors`` as a new process (cold start);
@@ -17,7 +18,8 @@ subprocess (so that peak memory, ``ru_maxrss``, is per size):
 6. the naive baseline on the same triples: an rdflib Graph built triple by
    triple, rdflib's Turtle serializer, ``pyshacl.validate`` as-is, and the two
    co-authorship queries on rdflib's SPARQL engine (``--no-baseline`` skips it,
-   ``--baseline-max`` limits the sizes it runs at).
+   ``--baseline-max`` limits the sizes it runs at, ``--naive-shacl-max`` the
+   graphs pySHACL as-is runs on).
 
 Prints one JSON object per size; ``--markdown`` prints the table for bench/README.md.
 
@@ -58,6 +60,66 @@ class _Times(dict):  # type: ignore[type-arg]
         super().__setitem__(key, value)
 
 
+def _rss_mb(pid: int | str = "self") -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _children(pid: int | str = "self") -> list[str]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += f.read().split()
+    except OSError:
+        pass
+    return found
+
+
+class MemorySampler:
+    """Resident memory of this process and its descendants (reading and validation workers),
+    sampled every ``interval`` seconds in a thread; :meth:`peak` gives the largest sum since
+    the last call (the peak of a stage)."""
+
+    def __init__(self, interval: float = 0.02) -> None:
+        import threading
+
+        self._max = 0.0
+        self._generation = 0
+        self._stop = threading.Event()
+        self._interval = interval
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _total(self) -> float:
+        total, todo = _rss_mb(), _children()
+        while todo:
+            pid = todo.pop()
+            total += _rss_mb(pid)
+            todo += _children(pid)
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            generation = self._generation
+            total = self._total()
+            if generation == self._generation:  # not a sample of the stage before
+                self._max = max(self._max, total)
+
+    def peak(self) -> float:
+        found = max(self._max, self._total())
+        self._generation += 1
+        self._max = 0.0
+        return found
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _median_time(action: object, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -67,19 +129,19 @@ def _median_time(action: object, runs: int) -> float:
     return statistics.median(times)
 
 
-def run_size(researchers: int, jobs: int, work: Path, baseline: bool, naive_query_max: int) -> dict[str, object]:
+def run_size(researchers: int, jobs: int, work: Path, baseline: bool, naive_query_max: int, naive_shacl_max: int) -> dict[str, object]:
     """Everything measured for one size (run inside its own process)."""
     import generate
     import pyoxigraph as ox
 
     from scholargraph import dump
-    from scholargraph.cache import DocumentCache
+    from scholargraph.cache import DocumentCache, code_fingerprint
     from scholargraph.config import Settings
     from scholargraph.curated import load_curated
-    from scholargraph.mapping import build_triples, to_rdflib
+    from scholargraph.mapping import build_triples
     from scholargraph.queries import run_query
     from scholargraph.resolve import resolve
-    from scholargraph.validate import validate_graph
+    from scholargraph.validate import validate_triples
 
     build_mod = importlib.import_module("scholargraph.build")
     data, out = work / "data", work / "build"
@@ -87,38 +149,47 @@ def run_size(researchers: int, jobs: int, work: Path, baseline: bool, naive_quer
     settings = Settings(data_dir=data, out_dir=out)
     row: dict[str, object] = {"researchers": researchers, "documents": 0}
     t: dict[str, float] = _Times()
+    memory: dict[str, float] = {}
+    sampler = MemorySampler()
+    sampler.peak()
+
+    def stage(name: str, started: float) -> None:
+        t[name] = _clock() - started
+        memory[name] = round(sampler.peak())
+        print(f"    peak memory: {memory[name]} MB", file=sys.stderr, flush=True)
 
     start = _clock()
     paths = build_mod.find_documents(data, exclude=(settings.curated_path,))
-    documents = build_mod.read_documents(paths, data, jobs=jobs, cache=DocumentCache(out / "cache"))
-    t["read"] = _clock() - start
+    # the cache as build() keys it (code, reading limits, forced kinds), so that the rebuild below finds it
+    limits = getattr(settings, "limits", None)
+    cache = DocumentCache(out / "cache", fingerprint=f"{code_fingerprint()}|{limits!r}|{[]!r}")
+    extra = {"limits": limits} if limits is not None else {}
+    documents = build_mod.read_documents(paths, data, jobs=jobs, cache=cache, **extra)
+    stage("read", start)
     row["documents"] = len(documents)
     start = _clock()
     resolved = resolve(documents, load_curated(settings.curated_path))
-    t["resolve"] = _clock() - start
+    stage("resolve", start)
     start = _clock()
     triples = build_triples(resolved, settings.base_iri)
-    t["map"] = _clock() - start
+    stage("map", start)
     row["triples"] = len(triples)
     start = _clock()
-    graph = to_rdflib(triples)
-    t["validate: to rdflib"] = _clock() - start
-    start = _clock()
-    report = validate_graph(graph, source_root=f"{data.as_posix()}/")
-    t["validate: pySHACL"] = _clock() - start
+    report = validate_triples(triples, source_root=f"{data.as_posix()}/", jobs=jobs, cache_dir=out / "cache" / "validation")
+    stage("validate (validate_triples, cold cache)", start)
     row["conforms"] = report.conforms
-    del graph
+    del report
     start = _clock()
-    dump.write_turtle(triples, out / "graph.ttl")
-    t["dump: graph.ttl"] = _clock() - start
-    if hasattr(dump, "write_dumps"):
-        start = _clock()
-        dump.write_dumps(triples, resolved.documents, settings, out)
-        t["dump: other dumps"] = _clock() - start
+    dump.write_dumps(triples, resolved.documents, settings, out)
+    stage("dumps (write_dumps: ttl, nt, jsonld, trig, void)", start)
+    row["dump_sizes_mb"] = {p.name: round(p.stat().st_size / 1e6, 1) for p in sorted(out.glob("*")) if p.is_file()}
     start = _clock()
     dump.write_store(triples, out / "oxigraph")
-    t["dump: oxigraph store"] = _clock() - start
+    stage("oxigraph store", start)
     t["build (sum of stages)"] = sum(v for k, v in t.items())
+    memory["build (sum of stages)"] = max(memory.values())
+    row["memory_mb"] = memory
+    sampler.stop()
     print(f"  triples: {len(triples)}, peak so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB", file=sys.stderr, flush=True)
 
     # queries on the embedded store
@@ -164,13 +235,16 @@ def run_size(researchers: int, jobs: int, work: Path, baseline: bool, naive_quer
         row["publish_error"] = str(exc)
 
     if baseline:
-        t.update(naive(triples, person, queries=len(triples) <= naive_query_max))
+        t.update(naive(triples, person, queries=len(triples) <= naive_query_max, shacl=len(triples) <= naive_shacl_max))
+        if "naive: pySHACL as-is" in t:
+            done = ("read", "resolve", "map", "naive: rdflib graph", "naive: pySHACL as-is", "naive: rdflib turtle")
+            t["naive build (read, resolve, map, rdflib graph, pySHACL, rdflib Turtle)"] = sum(t[k] for k in done)
     row["seconds"] = {k: round(v, 4) for k, v in t.items()}
     row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return row
 
 
-def naive(triples: list, person_name: str, queries: bool) -> dict[str, float]:
+def naive(triples: list, person_name: str, queries: bool, shacl: bool = True) -> dict[str, float]:
     """The same graph done the naive way: rdflib Graph, serializer, engine, pySHACL as-is."""
     import pyshacl
     import rdflib
@@ -193,10 +267,11 @@ def naive(triples: list, person_name: str, queries: bool) -> dict[str, float]:
     start = _clock()
     graph.serialize(format="turtle")
     t["naive: rdflib turtle"] = _clock() - start
-    shapes = load_shapes()
-    start = _clock()
-    pyshacl.validate(graph, shacl_graph=shapes, advanced=True)
-    t["naive: pySHACL as-is"] = _clock() - start
+    if shacl:
+        shapes = load_shapes()
+        start = _clock()
+        pyshacl.validate(graph, shacl_graph=shapes, advanced=True)
+        t["naive: pySHACL as-is"] = _clock() - start
     if not queries:
         return t
     canned = load_queries()
@@ -216,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--baseline-max", type=int, default=10**9, help="run the baseline only up to this many researchers")
     parser.add_argument("--naive-query-max", type=int, default=20_000, help="run rdflib's engine only on graphs up to this many triples")
+    parser.add_argument("--naive-shacl-max", type=int, default=10**9, help="run pySHACL as-is only on graphs up to this many triples")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size in this process
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args(argv)
@@ -223,12 +299,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.one is not None:
         with tempfile.TemporaryDirectory(prefix="sg-bench-") as tmp:
             baseline = not args.no_baseline and args.one <= args.baseline_max
-            row = run_size(args.one, jobs, Path(tmp), baseline, args.naive_query_max)
+            row = run_size(args.one, jobs, Path(tmp), baseline, args.naive_query_max, args.naive_shacl_max)
         print(json.dumps(row))
         return 0
     rows = []
     for size in args.researchers:
-        cmd = [sys.executable, __file__, "--one", str(size), "--jobs", str(jobs), "--baseline-max", str(args.baseline_max), "--naive-query-max", str(args.naive_query_max)]
+        cmd = [sys.executable, __file__, "--one", str(size), "--jobs", str(jobs), "--baseline-max", str(args.baseline_max), "--naive-query-max", str(args.naive_query_max), "--naive-shacl-max", str(args.naive_shacl_max)]
         if args.no_baseline:
             cmd.append("--no-baseline")
         done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)  # stderr: progress, errors
@@ -246,7 +322,9 @@ def markdown(rows: list[dict]) -> str:
     lines = [head, "|---|" + "---:|" * len(rows)]
     for key in keys:
         lines.append(f"| {key} | " + " | ".join(f"{r['seconds'][key]:.3f} s" if key in r["seconds"] else "–" for r in rows) + " |")
-    lines.append("| peak memory (maxrss) | " + " | ".join(f"{r['peak_rss_mb']} MB" for r in rows) + " |")
+    for key in dict.fromkeys(k for row in rows for k in row.get("memory_mb", {})):
+        lines.append(f"| peak memory: {key} | " + " | ".join(f"{r['memory_mb'][key]:,} MB" if key in r.get("memory_mb", {}) else "–" for r in rows) + " |")
+    lines.append("| peak memory of this process, whole run (maxrss) | " + " | ".join(f"{r['peak_rss_mb']:,} MB" for r in rows) + " |")
     return "\n".join(lines)
 
 
