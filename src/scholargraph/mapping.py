@@ -20,6 +20,34 @@ from .namespaces import BIBO, DATACITE, DCTERMS, FABIO, FOAF, FRAPO, LITERAL, OC
 from .records import PartialDate, Precision, RoleKind, Span, WorkType
 from .resolve import Resolved, WorkEntity
 
+
+class _Terms:
+    """A namespace's terms as plain IRI strings, each looked up once: rdflib's Namespace
+    builds and validates a new URIRef on every attribute access (a third of the mapping's
+    time, ~130k accesses per 100k triples)."""
+
+    def __init__(self, namespace: object) -> None:
+        self._namespace = namespace
+        self._items: dict[str, str] = {}
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = str(getattr(self._namespace, name))
+        setattr(self, name, value)  # found as a plain attribute from now on
+        return value
+
+    def __getitem__(self, name: str) -> str:
+        value = self._items.get(name)
+        if value is None:
+            value = self._items[name] = str(self._namespace[name])  # type: ignore[index]
+        return value
+
+
+BIBO, DATACITE, DCTERMS, FABIO, FOAF, FRAPO, LITERAL, OCO, PRO, PROV, RDF, SCHEMA, SG, XSD = (  # type: ignore[misc]
+    _Terms(ns) for ns in (BIBO, DATACITE, DCTERMS, FABIO, FOAF, FRAPO, LITERAL, OCO, PRO, PROV, RDF, SCHEMA, SG, XSD)
+)
+
 Triple = ox.Triple
 
 _XSD_OF = {Precision.YEAR: XSD.gYear, Precision.MONTH: XSD.gYearMonth, Precision.DAY: XSD.date}
