@@ -723,14 +723,19 @@ class _Session:
         staging = self.staging_iri
         self.update(f"DROP SILENT GRAPH <{staging}>", what="clear the staging graph")
         self.load_lines(staging, lines, use_gsp=use_gsp, bulk=False)
-        if not self.dry_run:
-            staged = self.count(staging)
-            if staged != len(self.dump.triples):
-                raise PublishError(
-                    f"the staging graph <{staging}> holds {staged} triples but the dump has {len(self.dump.triples)} "
-                    f"(the store merged or dropped some); the graph <{self.graph_iri}> was not changed"
-                )
+        self.check_staged(staging, "", " (the store merged or dropped some)")
         self.swap(staging)
+
+    def check_staged(self, staging: str, after: str, why: str) -> None:
+        """Before the swap: the staging graph must hold exactly the dump's triples."""
+        if self.dry_run:
+            return
+        staged = self.count(staging)
+        if staged != len(self.dump.triples):
+            raise PublishError(
+                f"the staging graph <{staging}> holds {staged} triples{after} but the dump has "
+                f"{len(self.dump.triples)}{why}; the graph <{self.graph_iri}> was not changed"
+            )
 
     def replace_in_one_request(self, previous: int) -> bool:
         """Reload as ``DELETE DATA {old - new} ; INSERT DATA {new - old}``, one request, one transaction.
@@ -871,13 +876,7 @@ class _Session:
             chunk = deleted[start : start + self.chunk_size]
             self.update(_data_block("DELETE DATA", f"<{staging}>", chunk), what="apply the delta to the staging graph")
         self.load_lines(staging, inserted, use_gsp=False, bulk=False)
-        if not self.dry_run:
-            staged = self.count(staging)
-            if staged != len(self.dump.triples):
-                raise PublishError(
-                    f"the staging graph <{staging}> holds {staged} triples after the delta but the dump has "
-                    f"{len(self.dump.triples)}; the graph <{self.graph_iri}> was not changed"
-                )
+        self.check_staged(staging, " after the delta", "")
         self.swap(staging)
         return "delta", deleted, inserted
 
