@@ -36,8 +36,7 @@ from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
-import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from scholargraph.namespaces import (
@@ -55,6 +54,7 @@ from scholargraph.namespaces import (
     SCHEMA,
     SG,
 )
+from scholargraph.mapping import from_rdflib
 from scholargraph.validate import ValidationReport, load_shapes, validate_graph, validate_triples
 
 BASE = "https://example.org/scholargraph/"
@@ -324,20 +324,6 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def to_oxigraph(graph: Graph) -> list[ox.Triple]:
-    def term(node: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if isinstance(node, URIRef):
-            return ox.NamedNode(str(node))
-        if isinstance(node, BNode):
-            return ox.BlankNode(str(node))
-        assert isinstance(node, Literal)
-        if node.language:
-            return ox.Literal(str(node), language=node.language)
-        if node.datatype is not None:
-            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
-        return ox.Literal(str(node))
-
-    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]
 
 
 def _time(label: str, runs: int, call) -> ValidationReport:  # noqa: ANN001
@@ -385,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     graph = generate(args.triples, args.seed)
     print(f"generated {len(graph)} triples in {time.perf_counter() - started:.1f} s (seed {args.seed})")
-    triples = to_oxigraph(graph)
+    triples = from_rdflib(graph)
     shapes = load_shapes()
     rss_before = _peak_rss_mib()
     ok = True

@@ -19,6 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from scholargraph import validate as validation
+from scholargraph.mapping import from_rdflib
 from scholargraph.validate import (
     ValidationReport,
     load_shapes,
@@ -37,22 +38,6 @@ SH = "http://www.w3.org/ns/shacl#"
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def to_oxigraph(graph: Graph) -> list[ox.Triple]:
-    """The graph's triples as pyoxigraph triples (blank node ids kept)."""
-
-    def term(node: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if isinstance(node, URIRef):
-            return ox.NamedNode(str(node))
-        if isinstance(node, BNode):
-            return ox.BlankNode(str(node))
-        assert isinstance(node, Literal)
-        if node.language:
-            return ox.Literal(str(node), language=node.language)
-        if node.datatype is not None:
-            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
-        return ox.Literal(str(node))
-
-    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]
 
 
 def to_rdflib(triples: list[ox.Triple]) -> Graph:
@@ -95,17 +80,17 @@ def valid_graph() -> Graph:
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_every_broken_graph_the_same(valid_graph: Graph, case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     graph = broken(valid_graph, case)
-    report = assert_same(graph, to_oxigraph(graph), monkeypatch)
+    report = assert_same(graph, from_rdflib(graph), monkeypatch)
     assert [r.format_line() for r in report.results] == EXPECTED[case]
 
 
 def test_several_defects_at_once(valid_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
     graph = broken(valid_graph, "author-gap", "identifier-structure", "position", "work-authors", "provenance")
-    assert_same(graph, to_oxigraph(graph), monkeypatch)
+    assert_same(graph, from_rdflib(graph), monkeypatch)
 
 
 def test_valid_graph_and_empty_graph(valid_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
-    report = assert_same(valid_graph, to_oxigraph(valid_graph), monkeypatch)
+    report = assert_same(valid_graph, from_rdflib(valid_graph), monkeypatch)
     assert report.results == () and report.conforms
     empty = validate_triples([])
     assert empty.conforms and empty.results == ()
@@ -122,7 +107,7 @@ def test_blank_nodes_and_literal_focus_nodes(valid_graph: Graph, monkeypatch: py
     graph.add((work, URIRef("https://schema.org/author"), Literal("Anonymous")))
     other = URIRef("https://example.org/scholargraph/work/doi-10-13169-workorgalaboglob-14-1-0067")
     graph.add((other, URIRef("https://schema.org/author"), Literal("Anonymous")))
-    report = assert_same(graph, to_oxigraph(graph), monkeypatch)
+    report = assert_same(graph, from_rdflib(graph), monkeypatch)
     assert any(r.focus == "dangling" for r in report.results)
     assert sum(r.focus == "Anonymous" for r in report.results) == 1
 
@@ -134,7 +119,7 @@ def test_types_reached_through_subclasses(valid_graph: Graph, monkeypatch: pytes
     special = URIRef("https://example.org/SpecialOrganization")
     graph.add((person, RDF.type, special))
     graph.add((special, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), URIRef("http://xmlns.com/foaf/0.1/Organization")))
-    assert_same(graph, to_oxigraph(graph), monkeypatch)
+    assert_same(graph, from_rdflib(graph), monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -161,13 +146,13 @@ def test_sample_build_with_defects_the_same(sample_triples: list[ox.Triple], mon
     graph.set((roles[0], rank, Literal(7, datatype=URIRef("http://www.w3.org/2001/XMLSchema#positiveInteger"))))
     person = sorted(graph.subjects(RDF.type, URIRef("http://xmlns.com/foaf/0.1/Person")))[0]
     graph.remove((person, URIRef("http://xmlns.com/foaf/0.1/name"), None))
-    report = assert_same(graph, to_oxigraph(graph), monkeypatch)
+    report = assert_same(graph, from_rdflib(graph), monkeypatch)
     assert not report.conforms
 
 
 def test_benchmark_graph_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     graph = generate(30_000, seed=11)
-    report = assert_same(graph, to_oxigraph(graph), monkeypatch)
+    report = assert_same(graph, from_rdflib(graph), monkeypatch)
     violations = sorted((r.shape, r.message) for r in report.results if r.severity == "Violation")
     assert len(violations) == len(DEFECTS)
     for shape, start in DEFECTS:
@@ -194,7 +179,7 @@ def test_custom_shapes_are_one_chunk(valid_graph: Graph, tmp_path: Path) -> None
         ' sh:minCount 1 ; sh:message "needs a nickname" ] .\n',
         format="turtle",
     )
-    report = validate_triples(to_oxigraph(valid_graph), shapes=shapes, cache_dir=tmp_path)
+    report = validate_triples(from_rdflib(valid_graph), shapes=shapes, cache_dir=tmp_path)
     assert report.results == validate_graph(valid_graph, shapes).results
     assert report.counts()["Violation"] == 3
     assert len(list(tmp_path.glob("*.json"))) == 1
@@ -245,7 +230,7 @@ def test_cache_hits_and_changed_documents(
 
 
 def test_cache_key_covers_the_shapes(valid_graph: Graph, tmp_path: Path) -> None:
-    triples = to_oxigraph(broken(valid_graph, "person-no-name"))
+    triples = from_rdflib(broken(valid_graph, "person-no-name"))
     validate_triples(triples, cache_dir=tmp_path)
     own = Graph().parse(
         data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
@@ -257,7 +242,7 @@ def test_cache_key_covers_the_shapes(valid_graph: Graph, tmp_path: Path) -> None
 
 
 def test_unreadable_cache_entries_are_validated_again(valid_graph: Graph, tmp_path: Path) -> None:
-    triples = to_oxigraph(broken(valid_graph, "author-gap"))
+    triples = from_rdflib(broken(valid_graph, "author-gap"))
     first = validate_triples(triples, cache_dir=tmp_path)
     for entry in tmp_path.glob("*.json"):
         entry.write_text("{not json", encoding="utf-8")
@@ -286,5 +271,5 @@ def test_oxigraph_preselection_on_odd_literals(valid_graph: Graph, monkeypatch: 
     orcids = sorted(graph.subjects(URIRef("http://purl.org/spar/datacite/usesIdentifierScheme"), URIRef("http://purl.org/spar/datacite/orcid")))
     graph.set((orcids[0], value, Literal("0000-0002-1694-233x")))
     graph.set((orcids[1], value, Literal("0000-0002-1825-0097", lang="en")))
-    report = assert_same(graph, to_oxigraph(graph), monkeypatch)
+    report = assert_same(graph, from_rdflib(graph), monkeypatch)
     assert {"sg:DateTypeShape", "sg:AuthorChainShape"} <= {r.shape for r in report.results}

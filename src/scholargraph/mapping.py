@@ -391,6 +391,25 @@ def triple_key(triple: Triple) -> tuple[str, str, str]:
     return (triple.subject.value, triple.predicate.value, str(triple.object))
 
 
+def from_rdflib(graph: "rdflib.Graph") -> list[Triple]:  # noqa: F821
+    """The triples of an rdflib Graph as pyoxigraph triples (blank node ids kept); the inverse of :func:`to_rdflib`."""
+    import rdflib
+
+    def term(node: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(node, rdflib.URIRef):
+            return ox.NamedNode(str(node))
+        if isinstance(node, rdflib.BNode):
+            return ox.BlankNode(str(node))
+        assert isinstance(node, rdflib.Literal)
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        if node.datatype is not None:
+            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+        return ox.Literal(str(node))
+
+    return [Triple(term(s), term(p), term(o)) for s, p, o in graph]
+
+
 def to_rdflib(triples: Iterable[Triple]) -> "rdflib.Graph":  # noqa: F821
     """The same triples in an in-memory rdflib Graph (for pySHACL).
 
