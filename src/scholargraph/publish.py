@@ -652,15 +652,19 @@ class _Session:
             self.show(f"POST {self.ends.update_url}  (SPARQL Update)\n{text}")
             return
         try:
-            self.client.request(
-                "POST",
-                self.ends.update_url,
-                text.encode("utf-8"),
-                {"Content-Type": "application/sparql-update", "Accept": "*/*"},
-                retry=retry,
-            )
+            self.post_update(text, retry=retry)
         except _HttpFailure as exc:
             raise _failure(exc, self.ends.update_url, what=what, changed=changed, graph=f"<{self.graph_iri}>") from None
+
+    def post_update(self, text: str | bytes, *, retry: bool = True) -> None:
+        """Send one SPARQL Update request; HTTP failures are the caller's to explain."""
+        self.client.request(
+            "POST",
+            self.ends.update_url,
+            text.encode("utf-8") if isinstance(text, str) else text,
+            {"Content-Type": "application/sparql-update", "Accept": "*/*"},
+            retry=retry,
+        )
 
     def load_lines(
         self, target_iri: str, items: Sequence[pyoxigraph.Triple] | Sequence[bytes], *, use_gsp: bool, bulk: bool
@@ -687,12 +691,7 @@ class _Session:
                 else:
                     text = _data_block("INSERT DATA", f"<{target_iri}>", chunk)
                     try:
-                        self.client.request(
-                            "POST",
-                            self.ends.update_url,
-                            text.encode("utf-8"),
-                            {"Content-Type": "application/sparql-update", "Accept": "*/*"},
-                        )
+                        self.post_update(text)
                     except _HttpFailure as exc:
                         raise self._load_failure(exc, self.ends.update_url, number, total, target_iri) from None
             if self.progress is not None:
@@ -814,9 +813,7 @@ class _Session:
             self.progress("apply", 0, 1)
         try:
             # Retrying is safe: the same difference applied twice gives the same graph.
-            self.client.request(
-                "POST", self.ends.update_url, body, {"Content-Type": "application/sparql-update", "Accept": "*/*"}
-            )
+            self.post_update(body)
         except _HttpFailure as exc:
             # An answer means the store rolled the transaction back; no answer means it may have committed.
             raise _failure(
