@@ -7,7 +7,7 @@ one directory::
     graph.ttl      Turtle with the project's prefixes, subjects in IRI order
     graph.nt       N-Triples, one triple per line, lines in byte order
     graph.jsonld   JSON-LD compacted with a fixed context (CONTEXT), one node per line
-    graph.trig     TriG, one named graph per source document
+    graph.trig     TriG, one named graph per source document, each triple in one graph
     *.gz           the four above, gzipped (mtime 0, no file name), on request
     void.ttl       VoID/DCAT description: counts, class and property partitions,
                    licence, base IRI, input hashes, the files with their sizes
@@ -308,7 +308,7 @@ class Canonical:
         self.lines: list[bytes] = [lines[i] for i in order]
         self.runs: list[tuple[bytes, int, int]] = []  # (subject, start, end)
         self.nodes: list[bytes] = []  # JSON-LD, one per run
-        self.provenance: dict[bytes, set[bytes]] = {}  # subject -> its own sources
+        self.provenance: dict[bytes, set[bytes]] = {}  # subject -> sources its wasDerivedFrom IRIs name
         self.edges: dict[bytes, list[bytes]] = {}  # subject -> IRIs it points to (not types)
         self.classes: dict[bytes, int] = defaultdict(int)  # class -> typed subjects
         self.properties: dict[bytes, int] = defaultdict(int)  # predicate -> triples
@@ -350,7 +350,6 @@ class Canonical:
             if kind == _IS_DERIVED and is_iri:
                 self.provenance.setdefault(s, set()).add(_source_of(o[1:-1]))
             elif kind == _IS_SHA256:
-                self.provenance.setdefault(s, set()).add(s)
                 self.sources[s] = o
             elif is_iri:
                 targets.append(o[1:-1])
@@ -366,32 +365,48 @@ class Canonical:
             self.edges[subject] = targets
 
     def placement(self) -> dict[bytes, tuple[bytes, ...]]:
-        """For every subject, the source documents (named graphs) its triples go into.
+        """For every subject, the source documents (named graphs) that hold its triples.
 
-        * A source document description (a subject with ``sg:sha256``) goes into its own graph.
-        * A subject with ``prov:wasDerivedFrom <source#line=…>`` goes into each such source.
-        * A subject without its own provenance (author roles, identifier nodes, audiences)
-          follows every node that points to it, transitively.
+        The first graph is the subject's *home*: it holds every triple of the
+        subject except the ``prov:wasDerivedFrom <{source}#line=…>`` ones, each
+        of which is in the graph of the source it names; the other graphs
+        follow in IRI order.
+
+        * A source document description (a subject with ``sg:sha256``): its own graph.
+        * A subject with ``prov:wasDerivedFrom <source#line=…>``: the smallest such source.
+        * A subject without provenance of its own (author roles, identifier nodes,
+          audiences): the smallest home among the nodes that point to it, transitively.
         * A subject reached by none of these is absent: its triples go into the default graph.
         """
         with _gc_paused():
             return self._placement()
 
     def _placement(self) -> dict[bytes, tuple[bytes, ...]]:
-        graphs = {subject: set(sources) for subject, sources in self.provenance.items()}
-        own = set(graphs)
-        queue = sorted(own)
-        while queue:
-            node = queue.pop()
-            for target in self.edges.get(node, ()):
-                if target in own:
-                    continue
-                reached = graphs.setdefault(target, set())
-                if not graphs[node] <= reached:
-                    reached |= graphs[node]
-                    queue.append(target)
-        subjects = {run[0] for run in self.runs}
-        return {s: tuple(sorted(g)) for s, g in graphs.items() if s in subjects}
+        home = {subject: min(sources) for subject, sources in self.provenance.items()}
+        home.update((subject, subject) for subject in self.sources)
+        seeds: dict[bytes, list[bytes]] = defaultdict(list)
+        for subject, graph in home.items():
+            seeds[graph].append(subject)
+        edges = self.edges
+        for graph in sorted(seeds):  # smallest graph first: the first to reach a node is the smallest
+            stack = seeds[graph]
+            while stack:
+                for target in edges.get(stack.pop(), ()):
+                    if target not in home:
+                        home[target] = graph
+                        stack.append(target)
+        placement: dict[bytes, tuple[bytes, ...]] = {}
+        provenance = self.provenance
+        for subject, _, _ in self.runs:
+            graph = home.get(subject)
+            if graph is None:
+                continue
+            sources = provenance.get(subject)
+            if sources is None or (len(sources) == 1 and graph in sources):
+                placement[subject] = (graph,)
+            else:
+                placement[subject] = (graph, *sorted(sources - {graph}))
+        return placement
 
 
 def _canonical(triples: Iterable[Triple] | Canonical) -> Canonical:
@@ -443,9 +458,12 @@ def source_iri(document: Document, base_iri: str) -> str:
 
 
 def graphs_of_subjects(triples: Iterable[Triple] | Canonical) -> dict[str, tuple[str, ...]]:
-    """Subject IRI → the named graphs (source document IRIs) of ``graph.trig`` it is in.
+    """Subject IRI → the named graphs (source document IRIs) of ``graph.trig`` that hold its triples.
 
-    See :meth:`Canonical.placement`; a subject missing here is in the default graph.
+    The first is the subject's home, which holds all its triples but the
+    ``prov:wasDerivedFrom`` ones naming another source; each other graph holds
+    the ``prov:wasDerivedFrom`` triples naming it.  See :meth:`Canonical.placement`;
+    a subject missing here is in the default graph.
     """
     placement = _canonical(triples).placement()
     return {s.decode(): tuple(g.decode() for g in graphs) for s, graphs in placement.items()}
@@ -479,17 +497,17 @@ def _subject_blocks(body: bytes, runs: int) -> list[bytes] | None:
 def trig_bytes(triples: Iterable[Triple] | Canonical, turtle: bytes | None = None) -> bytes:
     """TriG with one named graph per source document (see :meth:`Canonical.placement`).
 
-    Triples no source accounts for come first, in the default graph; then each
-    source's graph, in IRI order, its statements as pyoxigraph writes Turtle.
-    ``turtle``: the Turtle of the canonical triples with :data:`PREFIXES`, if
-    already written (as ``graph.ttl`` is).
+    Each triple is in exactly one graph: a ``prov:wasDerivedFrom <{source}#line=…>``
+    in its source's graph, any other in its subject's home graph.  Triples no
+    source accounts for come first, in the default graph; then each source's
+    graph, in IRI order, its subjects in IRI order.  ``turtle``: the Turtle of
+    the canonical triples with :data:`PREFIXES`, if already written (as
+    ``graph.ttl`` is).
 
-    A subject in several graphs repeats all its statements in each of them,
-    so the TriG is many times the size of the graph.  Each subject's statements
-    are written once (one Turtle serialisation of the whole graph, cut at the
-    subjects) and copied into every graph the subject is placed in; graphs are
-    written subject by subject in the canonical order, which is what writing
-    each graph's triples on its own gives.
+    Written in one pass over one Turtle serialisation of the whole graph, cut
+    at the subjects: a subject whose provenance names its home only is copied
+    as it is; any other is split, its ``prov:wasDerivedFrom`` objects shared
+    out between its graphs (see :func:`_split_block`).
     """
     return b"".join(_trig_chunks(_canonical(triples), turtle))
 
@@ -502,52 +520,103 @@ def _trig_chunks(canonical: Canonical, turtle: bytes | None = None) -> Iterator[
     header, body = _split_prefixes(turtle)
     blocks = _subject_blocks(body, len(canonical.runs))
     del turtle, body
-    if blocks is None:  # pragma: no cover - the writer's layout changed: one serialisation per graph
-        yield _trig_by_graph(canonical, placement)
+    if not canonical.runs:
         return
-    if not blocks:
-        return
-    by_graph: dict[bytes, list[int]] = defaultdict(list)
-    default = (b"",)
+    lines = canonical.lines
+    default: list[bytes] = []
+    by_graph: dict[bytes, list[bytes]] = defaultdict(list)
     with _gc_paused():
-        for index, run in enumerate(canonical.runs):
-            for graph in placement.get(run[0], default):
-                by_graph[graph].append(index)
-    del placement
+        for index, (subject, start, end) in enumerate(canonical.runs):
+            graphs = placement.get(subject)
+            if blocks is None:  # not the layout of pyoxigraph's Turtle: N-Triples lines
+                pieces = _split_lines(lines, start, end, graphs)
+            elif graphs is None:
+                default.append(blocks[index])
+                continue
+            elif len(graphs) == 1:
+                by_graph[graphs[0]].append(blocks[index])
+                continue
+            else:
+                pieces = _split_block(blocks[index], lines, start, end, graphs) or _split_lines(lines, start, end, graphs)
+            for graph, piece in pieces:
+                if graph:
+                    by_graph[graph].append(piece)
+                else:
+                    default.append(piece)
+    del placement, blocks
     yield header
-    indented: dict[int, bytes] = {}
+    if default:
+        yield b"\n".join(default) + b"\n"
     for graph in sorted(by_graph):
-        indexes = by_graph[graph]
-        if not graph:
-            for i in indexes:
-                yield blocks[i] + b"\n"
-            continue
-        yield b"<" + graph + b"> {\n"
-        for i in indexes:
-            block = indented.get(i)
-            if block is None:
-                block = indented[i] = b"\t" + blocks[i].replace(b"\n", b"\n\t") + b"\n"
-            yield block
-        yield b"}\n"
+        yield b"<" + graph + b"> {\n\t" + b"\n".join(by_graph.pop(graph)).replace(b"\n", b"\n\t") + b"\n}\n"
 
 
-def _trig_by_graph(canonical: Canonical, placement: dict[bytes, tuple[bytes, ...]]) -> bytes:
-    """:func:`trig_bytes` the slow way: one Turtle serialisation per graph."""
-    by_graph: dict[bytes, list[Triple]] = defaultdict(list)
-    every = canonical.triples
-    for subject, start, end in canonical.runs:
-        for graph in placement.get(subject, (b"",)):
-            by_graph[graph].extend(every[start:end])
-    out: list[bytes] = []
-    for graph in sorted(by_graph):
-        header, body = _split_prefixes(_serialize(by_graph[graph], ox.RdfFormat.TURTLE, PREFIXES))
-        if not out:
-            out.append(header)
-        if graph:
-            out.append(b"<" + graph + b"> {\n\t" + body[:-1].replace(b"\n", b"\n\t") + b"\n}\n")
-        else:
-            out.append(body)
-    return b"".join(out)
+def _graph_of(predicate: bytes, obj: bytes, home: bytes) -> bytes:
+    """The graph of a subject's triple: a provenance passage's source, else the subject's home."""
+    if predicate == _DERIVED and obj[:1] == b"<":
+        return _source_of(obj[1:-1])
+    return home
+
+
+def _split_lines(
+    lines: list[bytes], start: int, end: int, graphs: tuple[bytes, ...] | None
+) -> list[tuple[bytes, bytes]]:
+    """A subject's triples as N-Triples lines (valid TriG), each with its graph (``b""``: default)."""
+    home = graphs[0] if graphs else b""
+    pieces: dict[bytes, list[bytes]] = {}
+    for line in lines[start:end]:
+        end_s = line.index(b"> ")
+        end_p = line.index(b"> ", end_s + 2)
+        graph = _graph_of(line[end_s + 3 : end_p], line[end_p + 2 : -2], home) if home else b""
+        pieces.setdefault(graph, []).append(line)
+    return [(graph, b"\n".join(found)) for graph, found in pieces.items()]
+
+
+def _split_block(
+    block: bytes, lines: list[bytes], start: int, end: int, graphs: tuple[bytes, ...]
+) -> list[tuple[bytes, bytes]] | None:
+    """A subject's Turtle block shared out between its graphs: (graph, Turtle) pairs.
+
+    pyoxigraph writes one line per predicate (``<s> p1 o , o ;``, then
+    ``\\tp2 o ;`` … ``\\tpN o .``), in the order of the canonical lines.  The
+    ``prov:wasDerivedFrom`` line keeps, in the home graph, the objects that
+    name the home source (and any literal); each other graph gets
+    ``<s> prov:wasDerivedFrom <…> .`` with the objects naming it, written as
+    in canonical N-Triples (valid Turtle).  ``None`` if the block is not laid
+    out so (the caller then writes N-Triples lines).
+    """
+    home = graphs[0]
+    predicates: list[bytes] = []
+    derived: dict[bytes, list[bytes]] = {graph: [] for graph in graphs}
+    for line in lines[start:end]:
+        end_s = line.index(b"> ")
+        end_p = line.index(b"> ", end_s + 2)
+        p = line[end_s + 3 : end_p]
+        if not predicates or predicates[-1] != p:
+            predicates.append(p)
+        if p == _DERIVED:
+            obj = line[end_p + 2 : -2]
+            derived[_graph_of(p, obj, home)].append(obj)
+    rows = block.split(b"\n")
+    if len(rows) != len(predicates) or _DERIVED not in predicates:
+        return None
+    subject, space, first = rows[0].partition(b" ")
+    segments = [first] + [row[1:] for row in rows[1:]]
+    if not space or any(row[:1] != b"\t" for row in rows[1:]):
+        return None
+    if any(segment[-2:] != b" ;" for segment in segments[:-1]) or segments[-1][-2:] != b" .":
+        return None
+    segments = [segment[:-2] for segment in segments]
+    at = predicates.index(_DERIVED)
+    predicate = segments[at].partition(b" ")[0]
+    if derived[home]:
+        segments[at] = predicate + b" " + b" , ".join(derived[home])
+    else:  # a source description derived from other sources only
+        del segments[at]
+    pieces = [(home, subject + b" " + b" ;\n\t".join(segments) + b" .")]
+    for graph in graphs[1:]:
+        pieces.append((graph, subject + b" " + predicate + b" " + b" , ".join(derived[graph]) + b" ."))
+    return pieces
 
 
 # --------------------------------------------------------------------------- gzip
@@ -775,8 +844,8 @@ def _write_all(
     build_date: datetime.date | None,
     turtle: bytes | None,
 ) -> list[Path]:
-    """Write the dumps one after the other, each straight to its file (the TriG can be
-    many times the graph: it is never held whole), then ``void.ttl`` from their sizes."""
+    """Write the dumps one after the other, each straight to its file, then
+    ``void.ttl`` from their sizes."""
     files = _Files(out_dir)
     try:
         fresh = turtle is None
