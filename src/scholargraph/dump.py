@@ -572,50 +572,55 @@ def _split_lines(
     return [(graph, b"\n".join(found)) for graph, found in pieces.items()]
 
 
+# How pyoxigraph's Turtle may write the predicate prov:wasDerivedFrom: by its prefix, or in full.
+_DERIVED_TOKENS = tuple(
+    sorted({f"{name}:wasDerivedFrom".encode() for name, iri in PREFIXES.items() if iri == str(PROV)} | {b"<" + _DERIVED + b">"})
+)
+
+
 def _split_block(
     block: bytes, lines: list[bytes], start: int, end: int, graphs: tuple[bytes, ...]
 ) -> list[tuple[bytes, bytes]] | None:
     """A subject's Turtle block shared out between its graphs: (graph, Turtle) pairs.
 
-    pyoxigraph writes one line per predicate (``<s> p1 o , o ;``, then
-    ``\\tp2 o ;`` … ``\\tpN o .``), in the order of the canonical lines.  The
-    ``prov:wasDerivedFrom`` line keeps, in the home graph, the objects that
-    name the home source (and any literal); each other graph gets
-    ``<s> prov:wasDerivedFrom <…> .`` with the objects naming it, written as
-    in canonical N-Triples (valid Turtle).  ``None`` if the block is not laid
-    out so (the caller then writes N-Triples lines).
+    pyoxigraph writes a subject as ``<s> p1 o , o ;``, then ``\\tp2 o ;`` …
+    ``\\tpN o .``, one line per predicate.  Its ``prov:wasDerivedFrom`` line
+    must list exactly the subject's ``prov:wasDerivedFrom`` objects as canonical
+    N-Triples writes them (checked, bytes for bytes); in the home graph it keeps
+    those naming the home source (and any literal), and each other graph gets
+    ``<s> prov:wasDerivedFrom <…> .`` with those naming it.  ``None`` if the
+    block is not laid out so (the caller then writes N-Triples lines).
     """
     home = graphs[0]
-    predicates: list[bytes] = []
-    derived: dict[bytes, list[bytes]] = {graph: [] for graph in graphs}
-    for line in lines[start:end]:
-        end_s = line.index(b"> ")
-        end_p = line.index(b"> ", end_s + 2)
-        p = line[end_s + 3 : end_p]
-        if not predicates or predicates[-1] != p:
-            predicates.append(p)
-        if p == _DERIVED:
-            obj = line[end_p + 2 : -2]
-            derived[_graph_of(p, obj, home)].append(obj)
-    rows = block.split(b"\n")
-    if len(rows) != len(predicates) or _DERIVED not in predicates:
+    first = lines[start]
+    prefix = first[: first.index(b"> ") + 3] + _DERIVED + b"> "  # '<s> <prov#wasDerivedFrom> '
+    objects = [line[len(prefix) : -2] for line in lines[start:end] if line.startswith(prefix)]
+    by_graph: dict[bytes, list[bytes]] = {graph: [] for graph in graphs}
+    for obj in objects:
+        if obj[:1] == b"<":
+            head, found, _ = obj.rpartition(_PASSAGE)
+            by_graph[head[1:] if found else obj[1:-1]].append(obj)
+        else:
+            by_graph[home].append(obj)
+    subject, space, row = block.partition(b" ")
+    rows = row.split(b"\n\t")
+    if not space or any(row[-2:] != b" ;" for row in rows[:-1]) or rows[-1][-2:] != b" .":
         return None
-    subject, space, first = rows[0].partition(b" ")
-    segments = [first] + [row[1:] for row in rows[1:]]
-    if not space or any(row[:1] != b"\t" for row in rows[1:]):
+    listed = b" " + b" , ".join(objects)
+    found = next(
+        ((at, token) for at, row in enumerate(rows) for token in _DERIVED_TOKENS if row == token + listed + row[-2:]), None
+    )
+    if found is None:
         return None
-    if any(segment[-2:] != b" ;" for segment in segments[:-1]) or segments[-1][-2:] != b" .":
-        return None
-    segments = [segment[:-2] for segment in segments]
-    at = predicates.index(_DERIVED)
-    predicate = segments[at].partition(b" ")[0]
-    if derived[home]:
-        segments[at] = predicate + b" " + b" , ".join(derived[home])
+    at, predicate = found
+    segments = [row[:-2] for row in rows]
+    if by_graph[home]:
+        segments[at] = predicate + b" " + b" , ".join(by_graph[home])
     else:  # a source description derived from other sources only
         del segments[at]
     pieces = [(home, subject + b" " + b" ;\n\t".join(segments) + b" .")]
     for graph in graphs[1:]:
-        pieces.append((graph, subject + b" " + predicate + b" " + b" , ".join(derived[graph]) + b" ."))
+        pieces.append((graph, subject + b" " + predicate + b" " + b" , ".join(by_graph[graph]) + b" ."))
     return pieces
 
 
