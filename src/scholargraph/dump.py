@@ -572,9 +572,10 @@ def _split_lines(
     return [(graph, b"\n".join(found)) for graph, found in pieces.items()]
 
 
-# How pyoxigraph's Turtle may write the predicate prov:wasDerivedFrom: by its prefix, or in full.
-_DERIVED_TOKENS = tuple(
-    sorted({f"{name}:wasDerivedFrom".encode() for name, iri in PREFIXES.items() if iri == str(PROV)} | {b"<" + _DERIVED + b">"})
+# How pyoxigraph's Turtle may write the predicate prov:wasDerivedFrom: with its prefix, or in full.
+_DERIVED_TOKENS = (
+    *(f"{name}:wasDerivedFrom".encode() for name, iri in PREFIXES.items() if iri == str(PROV)),
+    b"<" + _DERIVED + b">",
 )
 
 
