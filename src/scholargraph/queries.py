@@ -767,13 +767,15 @@ def _exact_name_query(kind: _EntityKind, name: str) -> str:
 
 
 def _all_names_query(kind: _EntityKind) -> str:
+    # no ORDER BY: the matches are sorted in Python (ordering ~3,400 person names by
+    # STR() took 130 ms of the 160 ms at a million triples)
     predicates = " ".join(f"<{p}>" for p in kind.name_predicates)
     return (
         "SELECT DISTINCT ?entity ?name WHERE {\n"
         f"  VALUES ?p {{ {predicates} }}\n"
         "  ?entity ?p ?name .\n"
         f"{_class_filter(kind)}"
-        "} ORDER BY STR(?entity) STR(?name)"
+        "}"
     )
 
 
