@@ -62,7 +62,11 @@ def assert_same(graph: Graph, triples: list[ox.Triple], monkeypatch: pytest.Monk
     with monkeypatch.context() as patch:
         patch.setattr(validation, "PARALLEL_MIN_TRIPLES", 0)
         parallel = validate_triples(triples, source_root="data/", jobs=2, **kwargs)  # type: ignore[arg-type]
-    for report in (isolated, parallel):
+    with monkeypatch.context() as patch:  # many small batches per worker, as on a big graph
+        patch.setattr(validation, "PARALLEL_MIN_TRIPLES", 0)
+        patch.setattr(validation, "BATCH_MAX_TRIPLES", 300)
+        sliced = validate_triples(triples, source_root="data/", jobs=2, **kwargs)  # type: ignore[arg-type]
+    for report in (isolated, parallel, sliced):
         assert report.results == reference.results
         assert report.counts() == reference.counts()
         assert report.conforms is reference.conforms
@@ -157,6 +161,21 @@ def test_benchmark_graph_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(violations) == len(DEFECTS)
     for shape, start in DEFECTS:
         assert any(s == shape and m.startswith(start) for s, m in violations)
+
+
+def test_big_graphs_are_validated_in_bounded_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = generate(30_000, seed=11)
+    chunks = validation._partition(
+        from_rdflib(graph), validation._shapes_digest(None), inverse_links=validation._inverse_links()
+    )
+    total = sum(chunk.size for chunk in chunks)
+    assert len(validation._batches(chunks, 2)) == 2  # under BATCH_MAX_TRIPLES: one batch per worker
+    monkeypatch.setattr(validation, "BATCH_MAX_TRIPLES", 5_000)
+    batches = validation._batches(chunks, 2)
+    assert len(batches) == -(-total // 5_000)
+    assert sorted(chunk.key for batch in batches for chunk in batch) == sorted(chunk.key for chunk in chunks)
+    biggest = max(chunk.size for chunk in chunks)
+    assert max(sum(chunk.size for chunk in batch) for batch in batches) <= max(2 * 5_000, biggest)
 
 
 def test_fast_paths_change_no_result(valid_graph: Graph) -> None:
