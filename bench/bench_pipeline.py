@@ -5,8 +5,8 @@ subprocess (so that peak memory, ``ru_maxrss``, is per size):
 
 1. writes the corpus with ``bench/generate.py`` (not timed);
 2. runs the stages as ``scholargraph.build.build`` does, timing each and
-   sampling the resident memory of this process plus its child processes
-   every 20 ms (the peak per stage): read (cold document cache, ``jobs``
+   sampling the memory (PSS) of this process plus its child processes
+   every 50 ms (the peak per stage): read (cold document cache, ``jobs``
    processes), resolve, map, validate (``validate.validate_triples``, ``jobs``
    processes, cold validation cache), dumps (``dump.write_dumps``: every
    dump), the ``oxigraph/`` store;
@@ -61,6 +61,16 @@ class _Times(dict):  # type: ignore[type-arg]
 
 
 def _rss_mb(pid: int | str = "self") -> float:
+    """Proportional set size (PSS): a page shared by n processes counts 1/n in each, so
+    the memory a forked worker shares with the main process is counted once in the sum;
+    resident size (RSS) where the kernel has no ``smaps_rollup``."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -80,11 +90,11 @@ def _children(pid: int | str = "self") -> list[str]:
 
 
 class MemorySampler:
-    """Resident memory of this process and its descendants (reading and validation workers),
+    """Memory (PSS) of this process and its descendants (reading and validation workers),
     sampled every ``interval`` seconds in a thread; :meth:`peak` gives the largest sum since
     the last call (the peak of a stage)."""
 
-    def __init__(self, interval: float = 0.02) -> None:
+    def __init__(self, interval: float = 0.05) -> None:
         import threading
 
         self._max = 0.0
