@@ -15,6 +15,7 @@ import pytest
 
 from scholargraph.errors import PublishError
 from scholargraph.publish import (
+    VIRTUOSO_DATA_PRAGMA,
     Credentials,
     PublishResult,
     find_credentials,
@@ -320,21 +321,80 @@ def test_delta_sends_only_the_difference(store_server: StoreServer, edited: tupl
     # On the wire: one update, holding exactly those statements and nothing else.
     [update] = sent_updates(proxy)
     delete_part, _, insert_part = update.partition("INSERT DATA")
-    assert delete_part.startswith(f"DELETE DATA {{ GRAPH <{graph}> {{\n")
+    pragma = VIRTUOSO_DATA_PRAGMA if store_server.kind == "virtuoso" else ""
+    assert delete_part.startswith(f"{pragma}DELETE DATA {{ GRAPH <{graph}> {{\n")
     statements = lambda text: {line for line in text.splitlines() if line.endswith(" .")}  # noqa: E731
     assert statements(delete_part) == deleted
     assert statements(insert_part) == inserted
     assert not any(b"/store" in raw.split(b"\r\n")[0] and raw.startswith(b"POST") for raw in proxy.requests)
 
 
-def test_delta_larger_than_a_chunk_goes_through_staging(
-    oxigraph_server: StoreServer, edited: tuple[Path, set[str], set[str]]
+@pytest.fixture
+def small_requests(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Update requests capped at 300 bytes on both stores: one statement each."""
+    import scholargraph.publish as module
+
+    monkeypatch.setattr(module, "MAX_UPDATE_BYTES", 300)
+    monkeypatch.setattr(module, "VIRTUOSO_MAX_UPDATE_BYTES", 300)
+    return 300
+
+
+def test_delta_too_large_for_one_request_goes_in_steps(
+    store_server: StoreServer, edited: tuple[Path, set[str], set[str]], small_requests: int
+) -> None:
+    """Only the difference is sent, in the fewest requests the store takes, and publish says it is not atomic."""
+    graph = f"{GRAPH}/delta-steps"
+    path, deleted, inserted = edited
+    run(store_server, SAMPLE, graph)
+    target = urllib.parse.urlsplit(store_server.endpoint)
+    out = io.StringIO()
+    with Proxy(int(target.port or 0)) as proxy:
+        result = publish(
+            path, proxy.url(target.path), graph_iri=graph, credentials=credentials(store_server), delta=True, out=out
+        )
+    updates = sent_updates(proxy)
+    assert result.steps == len(updates) == 6
+    assert out.getvalue() == (
+        f"note: the difference (-3 +3 triples) is larger than one update request to this store may be "
+        f"({small_requests} bytes): applying it in 6 steps, each one transaction; until the last, readers may "
+        f"see <{graph}> partly updated\n"
+    )
+    assert result.summary().startswith(f"published -3 +3 triples in 6 steps to <{graph}> at ")
+    assert (set(result.deleted), set(result.inserted)) == (deleted, inserted)
+    statements = {line for update in updates for line in update.splitlines() if line.endswith(" .")}
+    assert statements == deleted | inserted  # the difference and nothing else: no staging, no copy
+    assert all(len(update.encode()) <= small_requests for update in updates)
+    assert store_server.triples(graph) == file_triples(path)
+    graphs = store_server.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:scholargraph:staging')) }")
+    assert graphs == []
+
+
+def test_delta_step_that_fails_says_how_far_it_went(
+    oxigraph_server: StoreServer, edited: tuple[Path, set[str], set[str]], small_requests: int
 ) -> None:
     path, deleted, inserted = edited
     run(oxigraph_server, SAMPLE)
-    result = run(oxigraph_server, path, delta=True, chunk_size=2)
-    assert (set(result.deleted), set(result.inserted)) == (deleted, inserted)
+    port = int(urllib.parse.urlsplit(oxigraph_server.endpoint).port or 0)
+    updates = 0
+
+    def second_update(head: bytes) -> bool:
+        nonlocal updates
+        updates += b"application/sparql-update" in head.lower()
+        return updates == 2
+
+    with Proxy(port, drop_when=second_update) as proxy:
+        with pytest.raises(PublishError) as caught:
+            publish(path, proxy.url("/query"), graph_iri=GRAPH, delta=True, retries=0)
+    assert str(caught.value) == (
+        f"cannot apply the delta (step 2 of 6) at {proxy.url('/update')}: the connection was dropped by the server; "
+        f"is the store running?; <{GRAPH}> holds the first 1 of the 6 steps (partly updated): "
+        "run publish --delta again to send the rest"
+    )
+    held = oxigraph_server.triples(GRAPH)
+    assert held not in (file_triples(SAMPLE), file_triples(path))  # partly updated, as it said
+    result = run(oxigraph_server, path, delta=True)  # and running it again sends the rest
     assert oxigraph_server.triples(GRAPH) == file_triples(path)
+    assert len(result.deleted) + len(result.inserted) == len(held ^ file_triples(path)) < 6
 
 
 def test_delta_when_nothing_changed(store_server: StoreServer) -> None:
@@ -352,8 +412,11 @@ def test_dry_run_sends_nothing(store_server: StoreServer, edited: tuple[Path, se
     out = io.StringIO()
     full = run(store_server, path, graph, dry_run=True, out=out)
     assert full.dry_run and full.store_triples is None
-    assert f"MOVE <urn:scholargraph:staging:" in out.getvalue()
-    assert f"TO <{graph}>" in out.getvalue()
+    if store_server.kind == "virtuoso":  # the staging graph's difference, written in one update
+        assert f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}\nWHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH <urn:scholargraph:staging:" in out.getvalue()
+    else:
+        assert f"MOVE <urn:scholargraph:staging:" in out.getvalue()
+        assert f"TO <{graph}>" in out.getvalue()
     out = io.StringIO()
     run(store_server, path, graph, dry_run=True, delta=True, out=out)
     printed = out.getvalue()
@@ -545,3 +608,83 @@ def test_reload_of_a_graph_with_blank_nodes_is_staged(oxigraph_server: StoreServ
     assert "cannot be diffed (it has blank nodes): staging it and swapping it in instead" in out.getvalue()
     assert (result.mode, result.previous_triples) == ("replace", 2)
     assert oxigraph_server.triples(GRAPH) == file_triples(SAMPLE)
+
+
+# --------------------------------------------------------------------------- a reload on Virtuoso: one transaction
+
+
+def write_edited_works(path: Path, tmp_path: Path) -> int:
+    """Works 500-8,499 (32,000 triples): 0-499 gone, 500-1,499 retitled, 7,500-8,499 new."""
+    parts = [tmp_path / "retitled.nt", tmp_path / "kept.nt", tmp_path / "added.nt"]
+    write_works(parts[0], 1_000, title="Revised title", first=500)
+    write_works(parts[1], 6_000, first=1_500)
+    write_works(parts[2], 1_000, first=7_500)
+    path.write_bytes(b"".join(part.read_bytes() for part in parts))
+    return 4 * 8_000
+
+
+class PairReader(Reader):
+    """Asks, again and again, whether a work only the old graph has and one only the new graph has are there."""
+
+    def __init__(self, server: StoreServer, graph: str, gone: str, added: str) -> None:
+        super().__init__(server, graph)
+        pattern = "{{ GRAPH <{g}> {{ <{s}> a <https://schema.org/ScholarlyArticle> }} }}"
+        self.query = (
+            f"SELECT ?gone ?added WHERE {{ BIND(EXISTS {pattern.format(g=graph, s=gone)} AS ?gone) "
+            f"BIND(EXISTS {pattern.format(g=graph, s=added)} AS ?added) }}"
+        )
+        self.states: list[tuple[str, str]] = []
+
+    def _poll(self) -> None:
+        while not self.stopped.is_set():
+            [row] = self.server.select(self.query)
+            self.states.append((row["gone"], row["added"]))
+
+
+def test_reload_on_virtuoso_writes_the_difference_in_one_transaction(virtuoso_server: StoreServer, tmp_path: Path) -> None:
+    """30k triples reloaded as 32k, 8k of them changed: readers see the old graph, then the new one.
+
+    The reader asks about two works at once: one the reload deletes, one it
+    inserts.  Applied as more than one transaction (or MOVE's clear, then
+    copy), some reads would find neither or both.  (Virtuoso reads are READ
+    COMMITTED, not snapshots: a long query running while the commit is being
+    applied may see part of it, so the reader's query is two key lookups.)
+    """
+    graph = f"{GRAPH}/virtuoso-reload"
+    old, new = tmp_path / "old.nt", tmp_path / "new.nt"
+    old_count = write_works(old, 7_500)  # 30,000 triples
+    new_count = write_edited_works(new, tmp_path)  # 32,000: 3,000 deleted, 5,000 inserted
+    first = run(virtuoso_server, old, graph)
+    assert (first.mode, first.store_triples) == ("initial", old_count)
+
+    work = "https://example.org/scholargraph/work/w"
+    with PairReader(virtuoso_server, graph, gone=f"{work}0", added=f"{work}8000") as reader:
+        time.sleep(0.05)
+        result = run(virtuoso_server, new, graph)
+        time.sleep(0.05)
+    assert (result.mode, result.previous_triples, result.store_triples) == ("replace", old_count, new_count)
+    old_state, new_state = ("1", "0"), ("0", "1")
+    assert reader.states[0] == old_state and reader.states[-1] == new_state
+    flip = reader.states.index(new_state)
+    assert set(reader.states[:flip]) == {old_state} and set(reader.states[flip:]) == {new_state}, reader.states
+    assert len(reader.states) > 20  # the reader kept reading during the reload
+
+    assert virtuoso_server.triples(graph) == file_triples(new)
+    assert len(file_triples(old) - file_triples(new)) == 3_000 and len(file_triples(new) - file_triples(old)) == 5_000
+    staging = virtuoso_server.select(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:scholargraph:staging')) }"
+    )
+    assert staging == []
+
+
+def test_reload_on_virtuoso_again_and_back(virtuoso_server: StoreServer, tmp_path: Path) -> None:
+    """The same file again, then every triple changed, then back: each leaves exactly the file's triples."""
+    graph = f"{GRAPH}/virtuoso-reloads"
+    first, renamed = tmp_path / "first.nt", tmp_path / "renamed.nt"
+    count = write_works(first, 5_000)  # 20,000 triples
+    write_works(renamed, 5_000, first=5_000)  # every triple differs
+    run(virtuoso_server, first, graph)
+    for path in (first, renamed, first):
+        result = run(virtuoso_server, path, graph)
+        assert (result.mode, result.previous_triples, result.store_triples) == ("replace", count, count)
+        assert virtuoso_server.triples(graph) == file_triples(path)

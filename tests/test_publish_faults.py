@@ -267,6 +267,21 @@ def test_the_swap_fails(front_for: Callable[[Plan], Front], loaded: StoreServer,
     assert loaded.triples(GRAPH) == file_triples(SAMPLE)
 
 
+def test_the_swap_times_out_on_virtuoso(front_for: Callable[[Plan], Front], loaded: StoreServer, edited: Path) -> None:
+    """Virtuoso's SR171 (its MaxQueryExecutionTime) is reported once, with the setting to change."""
+    body = b"Virtuoso S1T00 Error SR171: Transaction timed out\n\nSPARQL query:\nMOVE <a> TO <b>"
+    front = front_for(lambda seen, i: ("status", 500, body, {}) if is_move(seen) else ("forward",))
+    with pytest.raises(PublishError) as caught:
+        run(front, edited)
+    assert str(caught.value) == (
+        f"could not swap in the new graph at {front.url('/update')}: Virtuoso stopped the update at its time limit "
+        f"(SR171 Transaction timed out); the graph <{GRAPH}> was not changed (Virtuoso rolled the update back); "
+        "raise MaxQueryExecutionTime in the [SPARQL] section of virtuoso.ini (0: no limit) and restart Virtuoso"
+    )
+    assert sum(1 for s in front.seen if is_move(s)) == 1  # not retried
+    assert loaded.triples(GRAPH) == file_triples(SAMPLE)
+
+
 def test_connection_dropped_during_the_swap(loaded: StoreServer, edited: Path) -> None:
     """The proxy resets the connection when the MOVE arrives (recognised by its length) and stops listening."""
     staging = STAGING_PREFIX + hashlib.sha256(GRAPH.encode()).hexdigest()[:16]
