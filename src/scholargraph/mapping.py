@@ -123,15 +123,32 @@ class _Builder:
         self.resolved = resolved
         self.base = base
         self.iris = mint(resolved, base)
-        self.triples: set[Triple] = set()
+        # (subject IRI, predicate IRI, object IRI or literal): plain strings hash and sort
+        # several times faster than pyoxigraph Triples, which are made once, at the end
+        self.triples: set[tuple[str, str, str | ox.Literal]] = set()
         self.sources = {d.path: base + "source/" + "/".join(iri_segment(p) for p in d.path.split("/")) for d in resolved.documents}
 
     def add(self, s: str | ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal | str | None) -> None:
         if o is None:
             return
-        subject = s if isinstance(s, ox.NamedNode) else N(s)
-        obj = o if isinstance(o, (ox.NamedNode, ox.Literal)) else N(o)
-        self.triples.add(Triple(subject, N(p), obj))
+        if isinstance(o, ox.NamedNode):
+            o = o.value
+        elif not isinstance(o, ox.Literal):
+            o = str(o)  # rdflib's URIRef hashes unlike the equal str
+        self.triples.add((s.value if isinstance(s, ox.NamedNode) else str(s), str(p), o))
+
+    def sorted_triples(self) -> list[Triple]:
+        """The triples in (subject, predicate, object as N-Triples) order."""
+        keyed = sorted((s, p, f"<{o}>" if isinstance(o, str) else str(o), o) for s, p, o in self.triples)
+        nodes: dict[str, ox.NamedNode] = {}
+
+        def node(iri: str) -> ox.NamedNode:
+            found = nodes.get(iri)
+            if found is None:
+                found = nodes[iri] = ox.NamedNode(iri)
+            return found
+
+        return [Triple(node(s), node(p), node(o) if isinstance(o, str) else o) for s, p, _key, o in keyed]
 
     def types(self, s: str, *classes: str) -> None:
         for cls in classes:
@@ -384,7 +401,7 @@ def build_triples(resolved: Resolved, base: str) -> list[Triple]:
     builder.events()
     builder.courses()
     builder.projects()
-    return sorted(builder.triples, key=triple_key)
+    return builder.sorted_triples()
 
 
 def triple_key(triple: Triple) -> tuple[str, str, str]:
