@@ -1,21 +1,47 @@
 """The co-authors of one person through the Python API on a build's embedded store, fast
 and unchanged: the parsed query files and the read-only store are kept between calls,
-and a store whose files change (rebuilt, written to) is opened again."""
+and a store whose files change (rebuilt, written to) is opened again.
+
+Whatever ``run_query("coauthors", ..., graph_dir=BUILD)`` answers must be the table
+the canned query gives when parsed afresh and run on a freshly opened store: checked
+on the query fixture, the sample build and a generated corpus, by IRI and by names
+written with other cases and without accents, for an unknown person, a person
+without co-authors, and several caps on hyperauthored works."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
+import unicodedata
 from pathlib import Path
 
 import pyoxigraph
+import pytest
 
-from scholargraph.queries import load_queries, open_backend, run_query
+from scholargraph.build import build
+from scholargraph.config import Settings
+from scholargraph.errors import QueryError
+from scholargraph.queries import (
+    CannedQuery,
+    OxigraphBackend,
+    ResultTable,
+    bind_query,
+    embedded_coauthors,
+    load_queries,
+    open_backend,
+    run_query,
+)
+from scholargraph.resources import resource_dir
+
+ROOT = Path(__file__).resolve().parents[1]
 
 FIXTURE = Path(__file__).parent / "data" / "queries" / "graph.ttl"
 B = "https://example.org/scholargraph/"
 ZOE = B + "person/0000-0002-1825-0097"
 ANA = B + "person/0000-0001-5109-3700"
+CARLA = B + "person/carla-ng"  # a person without works
+CAPS = (1, 2, 3, 100, 500)
 SCHEMA_AUTHOR = pyoxigraph.NamedNode("https://schema.org/author")
 FOAF = "http://xmlns.com/foaf/0.1/"
 
@@ -86,3 +112,166 @@ def test_a_store_written_to_is_opened_again(tmp_path: Path) -> None:
     del store
     after = run_query("coauthors", {"person": ZOE}, graph_dir=tmp_path).rows
     assert after == [*before, (B + "person/new-zed-zulu", "Zed Zulu", 1, None, None)]
+
+
+# --------------------------------------------------------------------------- the same table as the canned query
+
+
+def _canned(store_dir: Path, params: dict[str, object]) -> ResultTable:
+    """The canned query parsed afresh, bound and run on a newly opened store (nothing kept)."""
+    path = resource_dir("queries") / "coauthors.rq"
+    query = CannedQuery.from_text(path.read_text(encoding="utf-8"), "coauthors", path)
+    backend = OxigraphBackend(pyoxigraph.Store.read_only(str(store_dir)))
+    return backend.select(bind_query(query, params, backend))
+
+
+def _variants(name: str) -> list[str]:
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return [name, name.upper(), name.lower(), plain, plain.upper(), f"  {name.lower()}  "]
+
+
+def _assert_same(build_dir: Path, persons: list[tuple[str, str]], caps: tuple[int, ...], named: int = 0) -> int:
+    """Every person by IRI with every cap, and by the variants of their name (only ``named``
+    of them, accented names first, if given); the rows compared."""
+    found = 0
+    accented_first = sorted(persons, key=lambda p: (p[1].isascii(), p))
+    by_name = set(accented_first[:named] if named else persons)
+    for iri, name in persons:
+        for cap in caps:
+            params: dict[str, object] = {"person": iri, "max_authors": cap}
+            table = run_query("coauthors", params, graph_dir=build_dir)
+            assert table == _canned(build_dir / "oxigraph", params), (iri, cap)
+            assert table.columns == ("coauthor", "name", "shared_works", "first_year", "last_year")
+            found += len(table)
+        if (iri, name) not in by_name:
+            continue
+        by_iri = run_query("coauthors", {"person": iri}, graph_dir=build_dir)
+        for variant in _variants(name):
+            try:
+                table = run_query("coauthors", {"person": variant}, graph_dir=build_dir)
+            except QueryError as exc:  # two persons share the folded name: the same error both ways
+                with pytest.raises(QueryError, match="match"):
+                    _canned(build_dir / "oxigraph", {"person": variant})
+                assert "persons match" in str(exc)
+                continue
+            assert table == _canned(build_dir / "oxigraph", {"person": variant}) == by_iri, variant
+    return found
+
+
+def _persons(build_dir: Path) -> list[tuple[str, str]]:
+    rows = run_query("people", graph_dir=build_dir).rows
+    return sorted({(str(row[0]), str(row[1])) for row in rows})
+
+
+def test_same_table_on_the_fixture(tmp_path: Path) -> None:
+    _write_store(tmp_path / "oxigraph")
+    persons = [(ZOE, "Zoé Durand"), (B + "person/emile-martin", "Émile Martin"), (CARLA, "Carla Ng")]
+    assert _assert_same(tmp_path, persons, CAPS) > 0
+    # a person without co-authors, an IRI nobody has: empty tables, as the canned query gives
+    for person in (CARLA, "carla ng", B + "person/nobody"):
+        empty = run_query("coauthors", {"person": person}, graph_dir=tmp_path)
+        assert empty == _canned(tmp_path / "oxigraph", {"person": person})
+        assert len(empty) == 0 and empty.columns[0] == "coauthor"
+    # an unknown name is the same error as before
+    with pytest.raises(QueryError, match="no person matches 'Marie Curie'"):
+        run_query("coauthors", {"person": "Marie Curie"}, graph_dir=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sample") / "build"
+    build(Settings(data_dir=ROOT / "data", out_dir=out))
+    return out
+
+
+def test_same_table_on_the_sample_build(sample_build: Path) -> None:
+    persons = _persons(sample_build)
+    assert len(persons) > 10
+    assert _assert_same(sample_build, persons, (2, 100)) > 0
+    rows = run_query("coauthors", {"person": "clement le ludec"}, graph_dir=sample_build).rows
+    assert [name for _, name, _, _, _ in rows][:2] == ["Antonio A. Casilli", "Paola Tubaro"]
+
+
+def test_same_table_on_a_generated_corpus(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    generate.generate(tmp_path / "data", 20, seed=7)  # with hyperauthored works, spelling variants
+    build(Settings(data_dir=tmp_path / "data", out_dir=tmp_path / "build"), validate=False)
+    persons = _persons(tmp_path / "build")
+    assert len(persons) > 100
+    assert _assert_same(tmp_path / "build", persons, (3, 100), named=12) > 0
+
+
+# --------------------------------------------------------------------------- the embedded store's form of the query
+
+
+@pytest.fixture()
+def memory_store() -> pyoxigraph.Store:
+    store = pyoxigraph.Store()
+    store.load(path=str(FIXTURE), format=pyoxigraph.RdfFormat.TURTLE)
+    return store
+
+
+def _canned_on(store: pyoxigraph.Store, params: dict[str, object]) -> ResultTable:
+    backend = OxigraphBackend(store)
+    path = resource_dir("queries") / "coauthors.rq"
+    query = CannedQuery.from_text(path.read_text(encoding="utf-8"), "coauthors", path)
+    return backend.select(bind_query(query, params, backend))
+
+
+def test_the_embedded_form_is_taken_only_for_the_packaged_query(memory_store: pyoxigraph.Store) -> None:
+    import rdflib
+
+    query = load_queries()["coauthors"]
+    backend = OxigraphBackend(memory_store)
+    terms = {"person": f"<{ZOE}>", "max_authors": "100"}
+    fast = embedded_coauthors(query, terms, backend)
+    assert fast is not None and fast == _canned_on(memory_store, {"person": ZOE}) and len(fast) == 4
+    changed = CannedQuery.from_text(query.text + "# changed\n", "coauthors")
+    assert embedded_coauthors(changed, terms, backend) is None
+    assert embedded_coauthors(query, {"person": f"<{ZOE}>"}, backend) is None
+    graph = rdflib.Graph().parse(FIXTURE, format="turtle")
+    assert embedded_coauthors(query, terms, open_backend(store=graph)) is None
+    assert run_query("coauthors", {"person": ZOE}, store=graph) == fast
+
+
+def test_same_table_on_the_union_of_named_graphs(memory_store: pyoxigraph.Store) -> None:
+    store = pyoxigraph.Store()
+    quads = list(memory_store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()))
+    store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object, pyoxigraph.NamedNode("urn:g:1")) for q in quads)
+    store.extend(  # the authors and dates of works a second time, in another graph
+        pyoxigraph.Quad(q.subject, q.predicate, q.object, pyoxigraph.NamedNode("urn:g:2"))
+        for q in quads
+        if q.predicate.value in ("https://schema.org/author", "https://schema.org/datePublished")
+    )
+    assert OxigraphBackend(store)._union
+    for cap in CAPS:
+        params: dict[str, object] = {"person": "zoe durand", "max_authors": cap}
+        assert run_query("coauthors", params, store=store) == _canned_on(store, params)
+
+
+def test_names_and_co_authors_sparql_orders_otherwise_fall_back(memory_store: pyoxigraph.Store) -> None:
+    foaf_name = pyoxigraph.NamedNode(FOAF + "name")
+    # a second, language-tagged name, and a co-author that is a blank node
+    memory_store.add(pyoxigraph.Quad(pyoxigraph.NamedNode(ANA), foaf_name, pyoxigraph.Literal("Ana", language="es")))
+    query = load_queries()["coauthors"]
+    terms = {"person": f"<{ZOE}>", "max_authors": "100"}
+    assert embedded_coauthors(query, terms, OxigraphBackend(memory_store)) is None
+    assert run_query("coauthors", {"person": ZOE}, store=memory_store) == _canned_on(memory_store, {"person": ZOE})
+    assert len(run_query("coauthors", {"person": ZOE}, store=memory_store)) == 5
+    blank = pyoxigraph.BlankNode()
+    work = pyoxigraph.NamedNode(B + "work/with-a-blank-node")
+    memory_store.extend([
+        pyoxigraph.Quad(blank, pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                        pyoxigraph.NamedNode(FOAF + "Person")),
+        pyoxigraph.Quad(blank, foaf_name, pyoxigraph.Literal("Anonymous")),
+        pyoxigraph.Quad(work, SCHEMA_AUTHOR, pyoxigraph.NamedNode(B + "person/emile-martin")),
+        pyoxigraph.Quad(work, SCHEMA_AUTHOR, blank),
+    ])
+    terms = {"person": f"<{B}person/emile-martin>", "max_authors": "100"}
+    assert embedded_coauthors(query, terms, OxigraphBackend(memory_store)) is None
+    params = {"person": B + "person/emile-martin"}
+    assert run_query("coauthors", params, store=memory_store) == _canned_on(memory_store, params)
