@@ -688,3 +688,18 @@ def test_reload_on_virtuoso_again_and_back(virtuoso_server: StoreServer, tmp_pat
         result = run(virtuoso_server, path, graph)
         assert (result.mode, result.previous_triples, result.store_triples) == ("replace", count, count)
         assert virtuoso_server.triples(graph) == file_triples(path)
+
+
+def test_delta_on_virtuoso_past_its_result_limit_names_the_setting(virtuoso_server: StoreServer, tmp_path: Path) -> None:
+    """The Debian virtuoso.ini answers at most 10,000 rows: --delta cannot read a larger graph, and says what to raise."""
+    graph = f"{GRAPH}/virtuoso-delta-limit"
+    path = tmp_path / "works.nt"
+    count = write_works(path, 3_000)  # 12,000 triples
+    run(virtuoso_server, path, graph)
+    with pytest.raises(PublishError) as caught:
+        run(virtuoso_server, path, graph, delta=True)
+    assert str(caught.value) == (
+        f"the store returned 10001 of the {count} triples in <{graph}> (a result size limit?); cannot compute a delta, "
+        "raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini, or publish without --delta; the graph was not changed"
+    )
+    assert virtuoso_server.triples(graph) == file_triples(path)
