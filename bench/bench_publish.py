@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python bench/bench_publish.py                 # 100k and 1M triples
     .venv/bin/python bench/bench_publish.py --sizes 100000 --replace
     .venv/bin/python bench/bench_publish.py --sizes 100000 --replace --move
+    .venv/bin/python bench/bench_publish.py --sizes 100000 --replace --store virtuoso
 
 For each size it writes a synthetic Turtle file shaped like a build (works,
 people, dates, titles with language tags; no blank nodes), then times, each
@@ -26,6 +27,11 @@ readers (one update request = one Oxigraph transaction, see publish.py):
   update limit);
 * ``--delta`` with nothing to change;
 * with ``--move``, the old reload (staging graph + ``MOVE``) for comparison.
+
+``--store virtuoso`` runs the same against Virtuoso 7 as the tests start it
+(``tests/servers.py``: the Debian virtuoso.ini, its limits unchanged), with
+``DB.DBA.TTLP_MT`` through isql (into a fresh database) as the store's own
+loader; there a reload is staging + one update writing the difference.
 """
 
 from __future__ import annotations
@@ -100,9 +106,54 @@ def timed(action: object) -> float:
     return time.perf_counter() - start
 
 
-def bench(size: int, replace: bool, move: bool, work: Path) -> None:
+def virtuoso_runs(size: int, data: Path, work: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+    from servers import isql_binary, start_virtuoso
+
+    from scholargraph.publish import Credentials
+
+    with start_virtuoso(work / f"virtuoso-load-{size}") as server:
+        port = subprocess.run(
+            ["grep", "-m1", "-oP", r"ServerPort = 127.0.0.1:\K\d+", str(server.location / "virtuoso.ini")],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        copy = server.location / data.name
+        shutil.copy(data, copy)
+        sql = f"DB.DBA.TTLP_MT(file_to_string_output('{copy}'), '', '{GRAPH}', 0);\n"
+        load = timed(lambda: subprocess.run(
+            [isql_binary(), f"127.0.0.1:{port}", "dba", server.password or ""], input=sql.encode(),
+            check=True, capture_output=True,
+        ))
+        assert server.count(GRAPH) == size, server.count(GRAPH)
+    credentials = None
+    with start_virtuoso(work / f"virtuoso-{size}") as server:
+        credentials = Credentials(server.user or "", server.password or "")
+        retitled, renamed = work / f"retitled-{size}.ttl", work / f"renamed-{size}.ttl"
+        write_synthetic(retitled, size, title="Revised title")
+        write_synthetic(renamed, size, work="article/a")
+        runs = [
+            ("first publish into the empty graph", data),
+            ("reload, same file", data),
+            ("reload, 20% of triples changed", retitled),
+            ("reload, every triple changed", renamed),
+            ("reload back to the first file", data),
+        ]
+        print(f"{size:>9} triples  virtuoso TTLP_MT {load:6.2f} s")
+        for label, path in runs:
+            results = []
+            seconds = timed(lambda: results.append(publish(path, server.endpoint, graph_iri=GRAPH, credentials=credentials)))
+            done = results[-1]
+            assert done.store_triples == size, done
+            print(f"{'':>9}          {label:<34} {seconds:6.2f} s  ratio {seconds / load:4.2f}  "
+                  f"[{done.mode}, {done.requests} requests]")
+
+
+def bench(size: int, replace: bool, move: bool, work: Path, store: str = "oxigraph") -> None:
     data = work / f"synthetic-{size}.ttl"
     write_synthetic(data, size)
+    if store == "virtuoso":
+        virtuoso_runs(size, data, work)
+        return
     loader_dir = work / f"load-{size}"
     load = timed(
         lambda: subprocess.run(
@@ -149,10 +200,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--replace", action="store_true", help="also time reloads and a delta")
     parser.add_argument("--move", action="store_true", help="with --replace: also the staging + MOVE reload")
+    parser.add_argument("--store", choices=["oxigraph", "virtuoso"], default="oxigraph")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as work:
         for size in args.sizes:
-            bench(size, args.replace, args.move, Path(work))
+            bench(size, args.replace, args.move, Path(work), args.store)
 
 
 if __name__ == "__main__":
