@@ -293,3 +293,25 @@ def test_build_reports_no_unaccounted_lines(built) -> None:
     report = yaml.safe_load((built.out_dir / "report.yaml").read_text(encoding="utf-8"))
     assert [(d["path"], d["unaccounted"], [u["line"] for u in d["unmapped"]]) for d in report["documents"]] == [
         ("cv-clement-le-ludec.md", [], []), ("project-opla.txt", [], [8, 18])]
+
+
+def test_yaml_reports_are_what_pyyaml_safe_dump_writes(tmp_path: Path) -> None:
+    """merges.yaml and report.yaml go through libyaml's emitter when PyYAML has it: same text."""
+    from scholargraph.build import _dump_yaml
+
+    data = {
+        "merges": [
+            {
+                "kind": "person",
+                "name": "Clément Le Ludec",
+                "variants": ["C. Le Ludec", "LE LUDEC, Clément", "« Le Ludec »: 'quoted' \"twice\""],
+                "evidence": ["same ORCID 0000-0002-1825-0097", "x" * 150, "- starts like a list", "yes", "1.0"],
+                "sources": ["cv/é.md:12", "#hash", ""],
+            }
+        ],
+        "candidates": [{"kind": "work", "names": ["A: b", "tab\there"], "reason": None, "score": 0.875}],
+    }
+    _dump_yaml(data, tmp_path / "out.yaml")
+    expected = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    assert (tmp_path / "out.yaml").read_text(encoding="utf-8") == expected
+    assert yaml.safe_load(expected) == data
