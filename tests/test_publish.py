@@ -654,10 +654,14 @@ def test_reload_on_virtuoso_writes_the_difference_in_one_transaction(virtuoso_se
     old, new = tmp_path / "old.nt", tmp_path / "new.nt"
     old_count = write_works(old, 7_500)  # 30,000 triples
     new_count = write_edited_works(new, tmp_path)  # 32,000: 3,000 deleted, 5,000 inserted
-    first = run(virtuoso_server, old, graph)
-    assert (first.mode, first.store_triples) == ("initial", old_count)
-
     work = "https://example.org/scholargraph/work/w"
+    with PairReader(virtuoso_server, graph, gone=f"{work}0", added=f"{work}7499") as reader:
+        first = run(virtuoso_server, old, graph)  # one Graph Store request: none of it, then all of it
+        time.sleep(0.05)
+    assert (first.mode, first.store_triples, first.requests) == ("initial", old_count, 4)  # discovery, count, the load, the count check
+    flip = reader.states.index(("1", "1"))
+    assert set(reader.states[:flip]) == {("0", "0")} and set(reader.states[flip:]) == {("1", "1")}, reader.states
+
     with PairReader(virtuoso_server, graph, gone=f"{work}0", added=f"{work}8000") as reader:
         time.sleep(0.05)
         result = run(virtuoso_server, new, graph)

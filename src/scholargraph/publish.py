@@ -8,8 +8,9 @@ This is the only module that writes to a SPARQL endpoint.  What it guarantees:
   ``MOVE <staging> TO <graph>``, or on Virtuoso one ``DELETE {…} WHERE {…} ;
   INSERT {…} WHERE {…}`` that writes only what differs from the staging graph
   (Virtuoso's ``MOVE`` of 100k triples ran past its ``MaxQueryExecutionTime``,
-  SR171).  A first load into an empty graph on Oxigraph is one bulk
-  Graph Store request, which Oxigraph's bulk loader commits all at once.  A
+  SR171).  A first load into an empty graph on Oxigraph or Virtuoso is one
+  Graph Store request, which Oxigraph's bulk loader commits all at once and
+  Virtuoso runs as one transaction.  A
   reload of a large graph on Oxigraph (``one_transaction_min`` triples or
   more) reads the graph back, and sends what differs from the dump as one
   ``DELETE DATA {…} ; INSERT DATA {…}`` request: Oxigraph runs one update
@@ -730,15 +731,16 @@ class _Session:
         if target_iri != self.graph_iri:
             note = f" (the load went to the staging graph <{target_iri}>, which the next publish drops)"
         else:
-            note = " (the store's bulk loader applies a request all at once or not at all)"
+            note = " (the store applies one Graph Store request all at once or not at all)"
         what = f"load chunk {number} of {total}"
         return _failure(exc, url, what=what, changed=False, graph=f"<{self.graph_iri}>", note=note)
 
     def replace(self, previous: int, *, use_gsp: bool) -> None:
         lines = self.dump.triples
-        if use_gsp and self.ends.bulk_param is not None and previous == 0:
-            # A first load on Oxigraph: one bulk request, committed all at once.
-            self.show(f"<{self.graph_iri}> is empty: loading it with one bulk request")
+        if use_gsp and self.ends.store in ("oxigraph", "virtuoso") and previous == 0:
+            # A first load: one Graph Store request, which Oxigraph's bulk loader and
+            # Virtuoso (one transaction) commit all at once.
+            self.show(f"<{self.graph_iri}> is empty: loading it with one Graph Store request")
             self.load_lines(self.graph_iri, lines, use_gsp=True, bulk=True)
             return
         if (
