@@ -180,12 +180,18 @@ class SparqlBackend(Protocol):
 
 
 class OxigraphBackend:
-    """The embedded pyoxigraph store (persistent ``build/oxigraph/`` or in memory)."""
+    """The embedded pyoxigraph store (persistent ``build/oxigraph/`` or in memory).
 
-    def __init__(self, store: Any) -> None:
+    ``read_only``: the store is a snapshot that cannot change (a persistent store
+    opened read-only), so look-ups made to resolve names may be kept.
+    """
+
+    def __init__(self, store: Any, *, read_only: bool = False) -> None:
         import pyoxigraph
 
         self.store = store
+        self.read_only = read_only
+        self._kept_rows: dict[str, list[tuple[Value, ...]]] = {}
         # A store loaded from a TriG dump keeps its triples in named graphs only;
         # then the default graph is their union.
         default = pyoxigraph.DefaultGraph()
@@ -472,7 +478,7 @@ def _read_only_backend(directory: Path) -> OxigraphBackend:
             if kept is not None and kept[0] == state:
                 _OPEN_STORES[key] = kept  # the most recently used last
                 return kept[1]
-        backend = OxigraphBackend(pyoxigraph.Store.read_only(str(key)))
+        backend = OxigraphBackend(pyoxigraph.Store.read_only(str(key)), read_only=True)
     except OSError as exc:
         raise QueryError(f"{directory}: cannot open the store ({exc}); run 'scholargraph build' again") from None
     with _OPEN_STORES_LOCK:
@@ -802,13 +808,25 @@ def resolve_entity(backend: SparqlBackend, ptype: ParamType, value: str) -> str:
     found = [str(r[0]) for r in backend.select(_exact_name_query(kind, text)).rows]
     if found:
         return _one(found, kind, value)
-    names = backend.select(_all_names_query(kind)).rows
+    names = _all_names(backend, kind)
     for key in (_folded, kind.key):
         wanted = key(text)
         found = sorted({str(iri) for iri, name in names if key(str(name)) == wanted})
         if found:
             return _one(found, kind, value)
     return _one([], kind, value)
+
+
+def _all_names(backend: SparqlBackend, kind: _EntityKind) -> list[tuple[Value, ...]]:
+    """Every (IRI, name) of the kind; kept with a read-only store, which cannot change
+    (the look-up takes ~50 ms at a million triples)."""
+    query = _all_names_query(kind)
+    if not isinstance(backend, OxigraphBackend) or not backend.read_only:
+        return backend.select(query).rows
+    rows = backend._kept_rows.get(query)
+    if rows is None:
+        rows = backend._kept_rows[query] = backend.select(query).rows
+    return rows
 
 
 def _one(found: Sequence[str], kind: _EntityKind, value: str) -> str:
