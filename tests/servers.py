@@ -36,7 +36,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,8 +254,14 @@ def isql_binary() -> str | None:
     return shutil.which("isql-vt") or shutil.which("isql-v")
 
 
-def write_virtuoso_ini(directory: Path, sql_port: int, http_port: int) -> Path:
-    """Copy the Debian package's virtuoso.ini into ``directory``, with its own files and ports."""
+def write_virtuoso_ini(
+    directory: Path, sql_port: int, http_port: int, settings: Mapping[str, Mapping[str, str]] | None = None
+) -> Path:
+    """Copy the Debian package's virtuoso.ini into ``directory``, with its own files and ports.
+
+    ``settings`` (section → key → value) change the package's values, e.g. a benchmark's
+    ``{"Parameters": {"TransactionAfterImageLimit": "500000000"}}``; the tests keep the defaults.
+    """
     template = next((p for p in VIRTUOSO_INI_CANDIDATES if p.exists()), None)
     if template is None:
         unavailable("no virtuoso.ini from the Debian package virtuoso-opensource")
@@ -275,6 +281,9 @@ def write_virtuoso_ini(directory: Path, sql_port: int, http_port: int) -> Path:
     if ini.has_section("URIQA"):
         ini["URIQA"]["DefaultHost"] = f"127.0.0.1:{http_port}"
     ini.remove_section("Plugins")  # hosting plugins are not needed
+    for section, values in (settings or {}).items():
+        for key, value in values.items():
+            ini[section][key] = value
     path = directory / "virtuoso.ini"
     with open(path, "w") as handle:
         ini.write(handle)
@@ -282,7 +291,9 @@ def write_virtuoso_ini(directory: Path, sql_port: int, http_port: int) -> Path:
 
 
 @contextmanager
-def start_virtuoso(directory: Path, *, password: str = VIRTUOSO_PASSWORD) -> Iterator[StoreServer]:
+def start_virtuoso(
+    directory: Path, *, password: str = VIRTUOSO_PASSWORD, settings: Mapping[str, Mapping[str, str]] | None = None
+) -> Iterator[StoreServer]:
     """Run ``virtuoso-t +foreground`` with a database in ``directory`` until the block ends.
 
     The dba password is changed to ``password``; updates go through
@@ -293,7 +304,7 @@ def start_virtuoso(directory: Path, *, password: str = VIRTUOSO_PASSWORD) -> Ite
         unavailable("Virtuoso is not installed (apt-get install virtuoso-opensource)")
     directory.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
-    ini = write_virtuoso_ini(directory, sql_port, http_port)
+    ini = write_virtuoso_ini(directory, sql_port, http_port, settings)
     log = directory / "virtuoso-stdout.log"
     base = f"http://127.0.0.1:{http_port}"
     with open(log, "ab") as log_file:
