@@ -6,6 +6,8 @@ Usage::
     .venv/bin/python bench/bench_publish.py --sizes 100000 --replace
     .venv/bin/python bench/bench_publish.py --sizes 100000 --replace --move
     .venv/bin/python bench/bench_publish.py --sizes 100000 --replace --store virtuoso
+    .venv/bin/python bench/bench_publish.py --sizes 1000000 --replace --store virtuoso \
+        --virtuoso-setting Parameters:TransactionAfterImageLimit=1000000000
 
 For each size it writes a synthetic Turtle file shaped like a build (works,
 people, dates, titles with language tags; no blank nodes), then times, each
@@ -106,7 +108,7 @@ def timed(action: object) -> float:
     return time.perf_counter() - start
 
 
-def virtuoso_runs(size: int, data: Path, work: Path) -> None:
+def virtuoso_runs(size: int, data: Path, work: Path, settings: dict[str, dict[str, str]]) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
     from servers import isql_binary, start_virtuoso
 
@@ -126,7 +128,7 @@ def virtuoso_runs(size: int, data: Path, work: Path) -> None:
         ))
         assert server.count(GRAPH) == size, server.count(GRAPH)
     credentials = None
-    with start_virtuoso(work / f"virtuoso-{size}") as server:
+    with start_virtuoso(work / f"virtuoso-{size}", settings=settings) as server:
         credentials = Credentials(server.user or "", server.password or "")
         retitled, renamed = work / f"retitled-{size}.ttl", work / f"renamed-{size}.ttl"
         write_synthetic(retitled, size, title="Revised title")
@@ -148,11 +150,14 @@ def virtuoso_runs(size: int, data: Path, work: Path) -> None:
                   f"[{done.mode}, {done.requests} requests]")
 
 
-def bench(size: int, replace: bool, move: bool, work: Path, store: str = "oxigraph") -> None:
+def bench(
+    size: int, replace: bool, move: bool, work: Path, store: str = "oxigraph",
+    settings: dict[str, dict[str, str]] | None = None,
+) -> None:
     data = work / f"synthetic-{size}.ttl"
     write_synthetic(data, size)
     if store == "virtuoso":
-        virtuoso_runs(size, data, work)
+        virtuoso_runs(size, data, work, settings or {})
         return
     loader_dir = work / f"load-{size}"
     load = timed(
@@ -201,10 +206,19 @@ def main() -> None:
     parser.add_argument("--replace", action="store_true", help="also time reloads and a delta")
     parser.add_argument("--move", action="store_true", help="with --replace: also the staging + MOVE reload")
     parser.add_argument("--store", choices=["oxigraph", "virtuoso"], default="oxigraph")
+    parser.add_argument(
+        "--virtuoso-setting", action="append", default=[], metavar="SECTION:KEY=VALUE",
+        help="change a virtuoso.ini value of the publishing server, e.g. Parameters:TransactionAfterImageLimit=500000000",
+    )
     args = parser.parse_args()
+    settings: dict[str, dict[str, str]] = {}
+    for item in args.virtuoso_setting:
+        section, _, assignment = item.partition(":")
+        key, _, value = assignment.partition("=")
+        settings.setdefault(section, {})[key] = value
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as work:
         for size in args.sizes:
-            bench(size, args.replace, args.move, Path(work), args.store)
+            bench(size, args.replace, args.move, Path(work), args.store, settings)
 
 
 if __name__ == "__main__":
