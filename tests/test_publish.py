@@ -717,3 +717,33 @@ def test_sparql_update_only_on_virtuoso_loads_more_than_one_data_block(virtuoso_
     result = run(virtuoso_server, path, graph, store_kind="update")
     assert (result.method, result.store_triples) == ("update", count)
     assert virtuoso_server.triples(graph) == file_triples(path)
+
+
+def test_reload_on_virtuoso_cut_off_during_its_update(virtuoso_server: StoreServer, tmp_path: Path) -> None:
+    """No answer to the one update: publish looks whether it was applied (here it was not) and says so."""
+    graph = f"{GRAPH}/virtuoso-cut-off"
+    old, new = tmp_path / "old.nt", tmp_path / "new.nt"
+    write_works(old, 100)
+    write_works(new, 100, title="Revised title")
+    run(virtuoso_server, old, graph)
+    updates = 0
+
+    def second_update(head: bytes) -> bool:  # clearing the staging graph, then the swap
+        nonlocal updates
+        head = head.lower()
+        updates += b"application/sparql-update" in head and b"\r\nauthorization:" in head
+        return updates == 2
+
+    target = urllib.parse.urlsplit(virtuoso_server.endpoint)
+    with Proxy(int(target.port or 0), drop_when=second_update) as proxy:
+        with pytest.raises(PublishError) as caught:
+            publish(new, proxy.url(target.path), graph_iri=graph, credentials=credentials(virtuoso_server), retries=0)
+    assert str(caught.value) == (
+        "cannot swap in the new graph (one update writing the difference from the staging graph) at "
+        f"{proxy.url('/sparql-auth')}: the connection was dropped by the server; "
+        f"the graph <{graph}> may or may not have been replaced, run publish again; is the store running?"
+    )
+    assert virtuoso_server.triples(graph) == file_triples(old)
+    result = run(virtuoso_server, new, graph)  # and publishing again completes the reload
+    assert (result.mode, result.store_triples) == ("replace", 400)
+    assert virtuoso_server.triples(graph) == file_triples(new)
