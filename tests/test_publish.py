@@ -694,12 +694,30 @@ def test_reload_on_virtuoso_again_and_back(virtuoso_server: StoreServer, tmp_pat
         assert virtuoso_server.triples(graph) == file_triples(path)
 
 
-def test_delta_on_virtuoso_past_its_result_limit_names_the_setting(virtuoso_server: StoreServer, tmp_path: Path) -> None:
-    """The Debian virtuoso.ini answers at most 10,000 rows: --delta cannot read a larger graph, and says what to raise."""
+def test_delta_on_virtuoso_reads_past_its_result_limit(virtuoso_server: StoreServer, tmp_path: Path) -> None:
+    """The Debian virtuoso.ini answers at most 10,000 rows: --delta reads a 32k graph in pages of 10,000."""
+    graph = f"{GRAPH}/virtuoso-delta-pages"
+    old, new = tmp_path / "old.nt", tmp_path / "new.nt"
+    write_works(old, 8_000, first=500)  # 32,000 triples
+    write_edited_works(new, tmp_path)  # 1,000 titles changed
+    run(virtuoso_server, old, graph)
+    result = run(virtuoso_server, new, graph, delta=True)
+    assert (result.mode, len(result.deleted), len(result.inserted), result.steps) == ("delta", 1_000, 1_000, 1)
+    assert set(result.inserted) == file_triples(new) - file_triples(old)
+    assert virtuoso_server.triples(graph) == file_triples(new)
+
+
+def test_delta_on_virtuoso_past_its_result_limit_names_the_setting(
+    virtuoso_server: StoreServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages larger than the store answers (ResultSetMaxRows set lower than 10,000): refused, with the setting."""
+    import scholargraph.publish as module
+
     graph = f"{GRAPH}/virtuoso-delta-limit"
     path = tmp_path / "works.nt"
     count = write_works(path, 3_000)  # 12,000 triples
     run(virtuoso_server, path, graph)
+    monkeypatch.setattr(module, "VIRTUOSO_PAGE", 20_000)
     with pytest.raises(PublishError) as caught:
         run(virtuoso_server, path, graph, delta=True)
     assert str(caught.value) == (

@@ -71,7 +71,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal, TextIO, overload
 
 import pyoxigraph
 
@@ -93,6 +93,9 @@ MAX_UPDATE_BYTES = 100 * 1024 * 1024
 # its updates carry at most 8 MiB, in blocks of 2,000 triples.
 VIRTUOSO_MAX_UPDATE_BYTES = 8 * 1024 * 1024
 VIRTUOSO_DATA_BLOCK = 2_000
+# Virtuoso answers at most ResultSetMaxRows rows (10,000 in the Debian virtuoso.ini):
+# --delta reads a graph from it in pages of this size.
+VIRTUOSO_PAGE = 10_000
 # Lets Virtuoso take many DATA blocks in one request: without it, the endpoint compiles
 # constants into SQL text, which is capped at 10,000 lines (SP031).
 VIRTUOSO_DATA_PRAGMA = "define sql:big-data-const 1\n"
@@ -373,10 +376,21 @@ def _streamed(items: Sequence[pyoxigraph.Triple] | Sequence[bytes], batch: int =
     return body
 
 
-def _canonical_lines(data: bytes, content_type: str, what: str, *, blank_ok: bool = False) -> set[bytes] | None:
+@overload
+def _canonical_lines(
+    data: bytes, content_type: str, what: str, *, blank_ok: bool = False, counted: Literal[False] = False
+) -> set[bytes] | None: ...
+@overload
+def _canonical_lines(
+    data: bytes, content_type: str, what: str, *, blank_ok: bool = False, counted: Literal[True]
+) -> tuple[set[bytes], int] | None: ...
+def _canonical_lines(
+    data: bytes, content_type: str, what: str, *, blank_ok: bool = False, counted: bool = False
+) -> set[bytes] | tuple[set[bytes], int] | None:
     """What a store returned, re-serialized by pyoxigraph so it compares with the dump.
 
     A graph with blank nodes cannot be diffed: an error, or None if ``blank_ok``.
+    ``counted``: also the number of triples the answer held.
     """
     media = content_type.split(";")[0].strip().lower() or "application/n-triples"
     fmt = pyoxigraph.RdfFormat.from_media_type(media)
@@ -391,7 +405,8 @@ def _canonical_lines(data: bytes, content_type: str, what: str, *, blank_ok: boo
             return None
         raise PublishError(f"{what}: the graph in the store has blank nodes; --delta cannot match them, publish without --delta")
     # pyoxigraph writes language tags in lower case, as Virtuoso returns them.
-    return set(_ntriples_lines(triples))
+    lines = set(_ntriples_lines(triples))
+    return (lines, len(triples)) if counted else lines
 
 
 # --------------------------------------------------------------------------- results
@@ -643,11 +658,47 @@ class _Session:
 
         With blank nodes in the graph: an error, or None if ``blank_ok``.
         """
+        what = f"<{self.graph_iri}> at {self.ends.query_url}"
+        if self.ends.store == "virtuoso":
+            return self._read_pages(what, blank_ok=blank_ok)
         response = self._fetch_graph()
         if response is None:
             return set()
-        what = f"<{self.graph_iri}> at {self.ends.query_url}"
         return _canonical_lines(response.body, response.content_type, what, blank_ok=blank_ok)
+
+    def _read_pages(self, what: str, *, blank_ok: bool) -> set[bytes] | None:
+        """Virtuoso: the graph in pages of ``VIRTUOSO_PAGE`` (its ResultSetMaxRows caps one answer at 10,000).
+
+        The pages are not ordered (sorting is capped at 10,000 rows too); pages
+        that overlapped or missed triples show as a total below the graph's
+        count, which the caller refuses.
+        """
+        held: set[bytes] = set()
+        offset = 0
+        while True:
+            query = (
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {self.graph} {{ ?s ?p ?o }} }} "
+                f"LIMIT {VIRTUOSO_PAGE} OFFSET {offset}"
+            )
+            try:
+                response = self.client.request(
+                    "POST",
+                    self.ends.query_url,
+                    urllib.parse.urlencode({"query": query}).encode(),
+                    {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/n-triples"},
+                )
+            except _HttpFailure as exc:
+                raise _failure(
+                    exc, self.ends.query_url, what="read the graph", changed=False, graph=f"<{self.graph_iri}>"
+                ) from None
+            page = _canonical_lines(response.body, response.content_type, what, blank_ok=blank_ok, counted=True)
+            if page is None:
+                return None
+            lines, count = page
+            held |= lines
+            if count < VIRTUOSO_PAGE:
+                return held
+            offset += VIRTUOSO_PAGE
 
     def _fetch_graph(self) -> _Response | None:
         """The graph as the store sends it (None: the store has no such graph)."""
