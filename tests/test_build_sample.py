@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 from pathlib import Path
@@ -315,3 +316,70 @@ def test_yaml_reports_are_what_pyyaml_safe_dump_writes(tmp_path: Path) -> None:
     expected = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     assert (tmp_path / "out.yaml").read_text(encoding="utf-8") == expected
     assert yaml.safe_load(expected) == data
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    names = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl", "graph.ttl.gz", "graph.trig.gz")
+    return {name: (out / name).read_bytes() for name in names if (out / name).exists()}
+
+
+def test_dumps_written_during_validation_are_the_same_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big graphs have their dumps and store written by a forked process while they are validated."""
+    building = importlib.import_module("scholargraph.build")
+
+    direct = build(Settings().with_paths(DATA, tmp_path / "direct"), gzip=True, jobs=1)
+    monkeypatch.setattr(building, "STAGED_DUMPS_MIN_TRIPLES", 0)
+    staged = build(Settings().with_paths(DATA, tmp_path / "staged"), gzip=True, jobs=1)
+    assert len(staged.triples) == len(direct.triples) == 1344
+    assert _files(tmp_path / "staged") == _files(tmp_path / "direct")
+    assert len(_files(tmp_path / "staged")) == 7
+    assert not (tmp_path / "staged" / building.STAGING_DIR).exists()
+    store = ox.Store.read_only(str(tmp_path / "staged" / "oxigraph"))
+    assert len(store) == 1344
+    del store
+    # a rebuild without --gzip into the same folder removes the .gz files of the first one
+    build(Settings().with_paths(DATA, tmp_path / "staged"), jobs=1)
+    assert sorted(_files(tmp_path / "staged")) == ["graph.jsonld", "graph.nt", "graph.trig", "graph.ttl", "void.ttl"]
+
+
+def test_staged_dumps_are_dropped_when_the_graph_does_not_conform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rdflib import Graph
+
+    building = importlib.import_module("scholargraph.build")
+    import scholargraph.validate as validation
+    from scholargraph.errors import ValidationFailed
+
+    out = tmp_path / "out"
+    build(Settings().with_paths(DATA, out), jobs=1)
+    monkeypatch.setattr(building, "STAGED_DUMPS_MIN_TRIPLES", 0)
+    monkeypatch.setattr(validation, "validate_triples", lambda *a, **k: validation.ValidationReport(False, (), Graph()))
+    with pytest.raises(ValidationFailed):
+        build(Settings().with_paths(DATA, out), jobs=1)
+    assert sorted(p.name for p in out.iterdir()) == ["cache", "merges.yaml", "report.yaml", "validation.txt"]
+
+
+def test_an_error_while_writing_staged_dumps_is_raised_in_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process writing the dumps refuses documents that are not the graph's; the build raises its error."""
+    from dataclasses import replace
+
+    from scholargraph.errors import DocumentError
+
+    building = importlib.import_module("scholargraph.build")
+    original = building.make_graph
+
+    def tampered(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        documents, resolved, triples = original(*args, **kwargs)
+        return (replace(documents[0], sha256="0" * 64), *documents[1:]), resolved, triples
+
+    monkeypatch.setattr(building, "STAGED_DUMPS_MIN_TRIPLES", 0)
+    monkeypatch.setattr(building, "make_graph", tampered)
+    out = tmp_path / "out"
+    with pytest.raises(DocumentError) as raised:
+        build(Settings().with_paths(DATA, out), jobs=1)
+    assert str(raised.value) == (
+        "cv-clement-le-ludec.md: the graph has no source description "
+        "<https://example.org/scholargraph/source/cv-clement-le-ludec.md> with this document's sha256; "
+        "pass the triples and the documents of one build"
+    )
+    assert not (out / building.STAGING_DIR).exists()
+    assert not (out / "graph.ttl").exists()

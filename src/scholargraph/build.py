@@ -311,26 +311,139 @@ def build(
     _dump_yaml(_merges_data(resolved.report), out / "merges.yaml")
     _dump_yaml(_report_data(documents, result.unaccounted), out / "report.yaml")
     (out / "validation.txt").unlink(missing_ok=True)
-    if validate:
-        from .validate import validate_triples
+    if not validate:
+        dump.write_dumps(triples, documents, settings, out, gzip=gzip)
+        dump.write_store(triples, out / "oxigraph")
+        return result
 
+    from .validate import validate_triples
+
+    # The dumps and the store are written by a forked process into a staging
+    # folder while the graph is validated, and moved into place only if it conforms.
+    staged = _StagedDumps(triples, documents, settings, out, gzip) if len(triples) >= STAGED_DUMPS_MIN_TRIPLES else None
+    try:
         report = validate_triples(
             triples,
             source_root=f"{settings.data_dir.as_posix().rstrip('/')}/",
             jobs=default_jobs() if jobs is None else max(1, jobs),
             cache_dir=out / "cache" / "validation" if use_cache else None,
         )
-        result.validation = report
-        if not report.conforms:
-            (out / "validation.txt").write_text(report.format_text(), encoding="utf-8")
-            _remove_dumps(out)
-            raise ValidationFailed(
-                f"the graph does not conform to the shapes; see {out / 'validation.txt'} (no dump written)",
-                report,
-            )
-    dump.write_dumps(triples, documents, settings, out, gzip=gzip)
-    dump.write_store(triples, out / "oxigraph")
+    except BaseException:
+        if staged is not None:
+            staged.cancel()
+        raise
+    result.validation = report
+    if not report.conforms:
+        if staged is not None:
+            staged.cancel()
+        (out / "validation.txt").write_text(report.format_text(), encoding="utf-8")
+        _remove_dumps(out)
+        raise ValidationFailed(
+            f"the graph does not conform to the shapes; see {out / 'validation.txt'} (no dump written)",
+            report,
+        )
+    if staged is None:
+        dump.write_dumps(triples, documents, settings, out, gzip=gzip)
+        dump.write_store(triples, out / "oxigraph")
+    else:
+        staged.finish()
     return result
+
+
+# Below this many triples the dumps are written after validation, in this process:
+# forking costs more than the overlap saves.
+STAGED_DUMPS_MIN_TRIPLES = 50_000
+STAGING_DIR = ".staged-dumps"
+
+
+class _StagedDumps:
+    """The dumps and the store, written by another process into ``out/.staged-dumps/``.
+
+    The process is spawned, not forked: by then this process may hold RocksDB's
+    threads (an open store), which a forked child could find locked.  It gets
+    the graph as an N-Triples file and the documents without their records.
+    :meth:`finish` waits for it and moves every file into ``out`` (what the
+    dumps' own writer does with its temporary files); :meth:`cancel` stops it
+    and removes the folder.  An error in the process is raised again here with
+    its message (a ``DocumentError`` stays one).
+    """
+
+    def __init__(self, triples: list[Triple], documents: tuple[Document, ...], settings: Settings, out: Path, gzip: bool) -> None:
+        import multiprocessing
+        import shutil
+        from dataclasses import replace
+
+        import pyoxigraph as ox
+
+        self.out = out
+        self.gzip = gzip
+        self.staging = out / STAGING_DIR
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging.mkdir(parents=True)
+        graph = self.staging / "input.nt"
+        with open(graph, "wb") as handle:
+            ox.serialize(triples, handle, format=ox.RdfFormat.N_TRIPLES)
+        sources = tuple(replace(d, records=(), unmapped=(), owner=None) for d in documents)
+        context = multiprocessing.get_context("spawn")
+        self.errors = context.SimpleQueue()
+        self.process = context.Process(
+            target=_write_staged, args=(graph, sources, settings, self.staging, gzip, self.errors), daemon=True
+        )
+        self.process.start()
+
+    def finish(self) -> None:
+        import shutil
+
+        from . import dump
+
+        self.process.join()
+        failure = None if self.errors.empty() else self.errors.get()
+        if failure is not None or self.process.exitcode != 0:
+            self.cancel()
+            if failure is None:
+                raise RuntimeError(f"writing the dumps stopped with exit code {self.process.exitcode}")
+            kind, path, line, message = failure
+            if kind == "DocumentError":
+                raise DocumentError(path, line, message)
+            raise RuntimeError(message)
+        names = [*DUMP_FILES, *(f"{name}.gz" for name in dump.GRAPH_FILES if self.gzip)]
+        for name in names:
+            os.replace(self.staging / name, self.out / name)
+        if not self.gzip:
+            for name in dump.GRAPH_FILES:
+                (self.out / f"{name}.gz").unlink(missing_ok=True)  # left by an earlier run with gzip
+        shutil.rmtree(self.out / "oxigraph", ignore_errors=True)
+        os.replace(self.staging / "oxigraph", self.out / "oxigraph")
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def cancel(self) -> None:
+        import shutil
+
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _write_staged(
+    graph: Path, documents: tuple[Document, ...], settings: Settings, staging: Path, gzip: bool, errors: object
+) -> None:
+    """In the other process: every dump and the store of the graph in ``graph`` into ``staging``."""
+    import pyoxigraph as ox
+
+    from . import dump
+
+    try:
+        triples = [quad.triple for quad in ox.parse(path=str(graph), format=ox.RdfFormat.N_TRIPLES)]
+        graph.unlink()
+        dump.write_dumps(triples, documents, settings, staging, gzip=gzip)
+        dump.write_store(triples, staging / "oxigraph")
+    except DocumentError as exc:
+        errors.put(("DocumentError", exc.path, exc.line, exc.message))  # type: ignore[attr-defined]
+        raise SystemExit(1) from None
+    except BaseException as exc:  # noqa: BLE001 - carried to the parent, which raises it
+        errors.put((type(exc).__name__, None, None, f"writing the dumps failed: {exc}"))  # type: ignore[attr-defined]
+        raise SystemExit(1) from None
 
 
 DUMP_FILES = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl")
