@@ -383,3 +383,26 @@ def test_an_error_while_writing_staged_dumps_is_raised_in_the_build(tmp_path: Pa
     )
     assert not (out / building.STAGING_DIR).exists()
     assert not (out / "graph.ttl").exists()
+
+
+def test_staged_dumps_from_a_script_without_a_main_guard(tmp_path: Path) -> None:
+    """The dumps' process does not import the caller's script again (multiprocessing's spawn would)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "import importlib\n"
+        "from pathlib import Path\n"
+        "from scholargraph.config import Settings\n"
+        "building = importlib.import_module('scholargraph.build')\n"
+        "building.STAGED_DUMPS_MIN_TRIPLES = 0\n"
+        f"result = building.build(Settings().with_paths(Path({str(DATA)!r}), Path({str(tmp_path / 'out')!r})), jobs=1)\n"
+        "print(len(result.triples))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "1344\n"), done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "cache", "graph.jsonld", "graph.nt", "graph.trig", "graph.ttl", "merges.yaml", "oxigraph", "report.yaml", "void.ttl"
+    ]

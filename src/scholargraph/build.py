@@ -359,18 +359,22 @@ STAGING_DIR = ".staged-dumps"
 class _StagedDumps:
     """The dumps and the store, written by another process into ``out/.staged-dumps/``.
 
-    The process is spawned, not forked: by then this process may hold RocksDB's
-    threads (an open store), which a forked child could find locked.  It gets
-    the graph as an N-Triples file and the documents without their records.
-    :meth:`finish` waits for it and moves every file into ``out`` (what the
-    dumps' own writer does with its temporary files); :meth:`cancel` stops it
-    and removes the folder.  An error in the process is raised again here with
-    its message (a ``DocumentError`` stays one).
+    The process is a fresh interpreter (``python -m scholargraph.build``), not a
+    fork: by then this process may hold RocksDB's threads (an open store), which a
+    forked child could find locked, and unlike multiprocessing's "spawn" it does
+    not import the caller's main module again.  It gets the graph as an
+    N-Triples file and the settings and documents (without their records) as a
+    pickle.  :meth:`finish` waits for it and moves every file into ``out`` (what
+    the dumps' own writer does with its temporary files); :meth:`cancel` stops
+    it and removes the folder.  An error in the process is raised again here
+    with its message (a ``DocumentError`` stays one).
     """
 
     def __init__(self, triples: list[Triple], documents: tuple[Document, ...], settings: Settings, out: Path, gzip: bool) -> None:
-        import multiprocessing
+        import pickle
         import shutil
+        import subprocess
+        import sys
         from dataclasses import replace
 
         import pyoxigraph as ox
@@ -380,32 +384,33 @@ class _StagedDumps:
         self.staging = out / STAGING_DIR
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
-        graph = self.staging / "input.nt"
-        with open(graph, "wb") as handle:
+        with open(self.staging / "input.nt", "wb") as handle:
             ox.serialize(triples, handle, format=ox.RdfFormat.N_TRIPLES)
         sources = tuple(replace(d, records=(), unmapped=(), owner=None) for d in documents)
-        context = multiprocessing.get_context("spawn")
-        self.errors = context.SimpleQueue()
-        self.process = context.Process(
-            target=_write_staged, args=(graph, sources, settings, self.staging, gzip, self.errors), daemon=True
+        with open(self.staging / "input.pickle", "wb") as handle:
+            pickle.dump((sources, settings, gzip), handle)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scholargraph.build", "--write-staged", str(self.staging)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        self.process.start()
 
     def finish(self) -> None:
+        import json
         import shutil
 
         from . import dump
 
-        self.process.join()
-        failure = None if self.errors.empty() else self.errors.get()
-        if failure is not None or self.process.exitcode != 0:
+        _out, err = self.process.communicate()
+        failure_file = self.staging / "failure.json"
+        if self.process.returncode != 0 or failure_file.exists():
+            failure = json.loads(failure_file.read_text(encoding="utf-8")) if failure_file.exists() else None
             self.cancel()
             if failure is None:
-                raise RuntimeError(f"writing the dumps stopped with exit code {self.process.exitcode}")
-            kind, path, line, message = failure
-            if kind == "DocumentError":
-                raise DocumentError(path, line, message)
-            raise RuntimeError(message)
+                last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+                raise RuntimeError(f"writing the dumps stopped with exit code {self.process.returncode}: {last[0]}")
+            if failure["kind"] == "DocumentError":
+                raise DocumentError(failure["path"], failure["line"], failure["message"])
+            raise RuntimeError(failure["message"])
         names = [*DUMP_FILES, *(f"{name}.gz" for name in dump.GRAPH_FILES if self.gzip)]
         for name in names:
             os.replace(self.staging / name, self.out / name)
@@ -419,31 +424,39 @@ class _StagedDumps:
     def cancel(self) -> None:
         import shutil
 
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join()
+        self.process.wait()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def _write_staged(
-    graph: Path, documents: tuple[Document, ...], settings: Settings, staging: Path, gzip: bool, errors: object
-) -> None:
-    """In the other process: every dump and the store of the graph in ``graph`` into ``staging``."""
+def _write_staged(staging: Path) -> int:
+    """In the other process: every dump and the store of ``staging/input.nt`` into ``staging``."""
+    import json
+    import pickle
+
     import pyoxigraph as ox
 
     from . import dump
 
     try:
+        with open(staging / "input.pickle", "rb") as handle:
+            documents, settings, gzip = pickle.load(handle)  # written by this build a moment ago
+        graph = staging / "input.nt"
         triples = [quad.triple for quad in ox.parse(path=str(graph), format=ox.RdfFormat.N_TRIPLES)]
         graph.unlink()
         dump.write_dumps(triples, documents, settings, staging, gzip=gzip)
         dump.write_store(triples, staging / "oxigraph")
     except DocumentError as exc:
-        errors.put(("DocumentError", exc.path, exc.line, exc.message))  # type: ignore[attr-defined]
-        raise SystemExit(1) from None
-    except BaseException as exc:  # noqa: BLE001 - carried to the parent, which raises it
-        errors.put((type(exc).__name__, None, None, f"writing the dumps failed: {exc}"))  # type: ignore[attr-defined]
-        raise SystemExit(1) from None
+        failure = {"kind": "DocumentError", "path": exc.path, "line": exc.line, "message": exc.message}
+    except Exception as exc:  # noqa: BLE001 - carried to the build, which raises it
+        failure = {"kind": type(exc).__name__, "message": f"writing the dumps failed: {exc}"}
+    else:
+        return 0
+    (staging / "failure.json").write_text(json.dumps(failure), encoding="utf-8")
+    return 1
 
 
 DUMP_FILES = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl")
@@ -461,3 +474,11 @@ def _remove_dumps(out: Path) -> None:
 
 def work_type_label(value: str) -> str:
     return {t.value: t.name.replace("_", " ").lower() for t in WorkType}.get(value, value)
+
+
+if __name__ == "__main__":  # the process of :class:`_StagedDumps`
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--write-staged":
+        raise SystemExit(_write_staged(Path(sys.argv[2])))
+    raise SystemExit("usage: python -m scholargraph.build --write-staged DIR (used by the build itself)")
