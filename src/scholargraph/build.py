@@ -11,7 +11,11 @@ Speed.  Documents are read in parallel (``jobs`` processes, results kept in
 document order) and each document's records are cached in ``cache/`` by
 content hash (:mod:`scholargraph.cache`), so a rebuild re-reads only the
 documents that changed.  Resolution, mapping, validation and the dumps always
-run on the whole corpus: their output depends on every document.
+run on the whole corpus: their output depends on every document (validation
+reuses the results of unchanged chunks, see :mod:`scholargraph.validate`).
+From 50,000 triples, the dumps and the store are written by another process
+into ``out/.staged-dumps/`` while the graph is validated, and moved into place
+only if it conforms.
 """
 
 from __future__ import annotations
