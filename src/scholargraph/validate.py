@@ -36,6 +36,7 @@ shows they report exactly what :func:`validate_graph` reports.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -446,9 +447,15 @@ def validate_triples(
             for batch in batches:
                 fresh.update(_validate_batch(batch, payload))
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=_mp_context()) as pool:
-                for done in pool.map(_validate_batch, batches, [payload] * len(batches), chunksize=1):
-                    fresh.update(done)
+            # The workers are forked: without gc.freeze(), their garbage collector would visit
+            # (and so copy) every object this process holds, a build's records and triples.
+            gc.freeze()
+            try:
+                with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=_mp_context()) as pool:
+                    for done in pool.map(_validate_batch, batches, [payload] * len(batches), chunksize=1):
+                        fresh.update(done)
+            finally:
+                gc.unfreeze()
         if cache_dir is not None:
             for key, entry in fresh.items():
                 _cache_write(cache_dir, key, entry)
