@@ -449,10 +449,10 @@ def _write_staged(staging: Path) -> int:
         with open(staging / "input.pickle", "rb") as handle:
             documents, settings, gzip = pickle.load(handle)  # written by this build a moment ago
         graph = staging / "input.nt"
+        dump.write_store((), staging / "oxigraph", ntriples=graph)
         triples = [quad.triple for quad in ox.parse(path=str(graph), format=ox.RdfFormat.N_TRIPLES)]
         graph.unlink()
         dump.write_dumps(triples, documents, settings, staging, gzip=gzip)
-        dump.write_store(triples, staging / "oxigraph")
     except DocumentError as exc:
         failure = {"kind": "DocumentError", "path": exc.path, "line": exc.line, "message": exc.message}
     except Exception as exc:  # noqa: BLE001 - carried to the build, which raises it
