@@ -633,15 +633,19 @@ class _Session:
 
     # -- reading
 
+    def post_query(self, query: str, accept: str) -> _Response:
+        """A SPARQL query sent by POST (form-encoded) to the query endpoint."""
+        return self.client.request(
+            "POST",
+            self.ends.query_url,
+            urllib.parse.urlencode({"query": query}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+        )
+
     def count(self, graph_iri: str, *, changed: bool | None = False) -> int:
         query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}"
         try:
-            response = self.client.request(
-                "POST",
-                self.ends.query_url,
-                urllib.parse.urlencode({"query": query}).encode(),
-                {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
-            )
+            response = self.post_query(query, "application/sparql-results+json")
             return int(json.loads(response.body)["results"]["bindings"][0]["n"]["value"])
         except _HttpFailure as exc:
             raise _failure(
@@ -681,12 +685,7 @@ class _Session:
                 f"LIMIT {VIRTUOSO_PAGE} OFFSET {offset}"
             )
             try:
-                response = self.client.request(
-                    "POST",
-                    self.ends.query_url,
-                    urllib.parse.urlencode({"query": query}).encode(),
-                    {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/n-triples"},
-                )
+                response = self.post_query(query, "application/n-triples")
             except _HttpFailure as exc:
                 raise _failure(
                     exc, self.ends.query_url, what="read the graph", changed=False, graph=f"<{self.graph_iri}>"
@@ -711,15 +710,7 @@ class _Session:
                     return None
             else:
                 query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {self.graph} {{ ?s ?p ?o }} }}"
-                response = self.client.request(
-                    "POST",
-                    self.ends.query_url,
-                    urllib.parse.urlencode({"query": query}).encode(),
-                    {
-                        "Content-Type": "application/x-www-form-urlencoded",
-                        "Accept": "application/n-triples, text/turtle;q=0.9",
-                    },
-                )
+                response = self.post_query(query, "application/n-triples, text/turtle;q=0.9")
         except _HttpFailure as exc:
             raise _failure(
                 exc, self.ends.query_url, what="read the graph", changed=False, graph=f"<{self.graph_iri}>"
@@ -980,12 +971,7 @@ class _Session:
             f" UNION {{ GRAPH <{staging}> {{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH {self.graph} {{ ?s ?p ?o }} }} }} }}"
         )
         try:
-            response = self.client.request(
-                "POST",
-                self.ends.query_url,
-                urllib.parse.urlencode({"query": query}).encode(),
-                {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
-            )
+            response = self.post_query(query, "application/sparql-results+json")
             return json.loads(response.body)["boolean"] is False
         except (_HttpFailure, ValueError, KeyError, TypeError):
             return False
