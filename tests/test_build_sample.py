@@ -406,3 +406,13 @@ def test_staged_dumps_from_a_script_without_a_main_guard(tmp_path: Path) -> None
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "cache", "graph.jsonld", "graph.nt", "graph.trig", "graph.ttl", "merges.yaml", "oxigraph", "report.yaml", "void.ttl"
     ]
+
+
+def test_a_staging_folder_left_by_a_killed_build_is_removed(tmp_path: Path) -> None:
+    building = importlib.import_module("scholargraph.build")
+    out = tmp_path / "out"
+    (out / building.STAGING_DIR).mkdir(parents=True)
+    (out / building.STAGING_DIR / "input.nt").write_text("<a:b> <a:c> <a:d> .\n", encoding="utf-8")
+    build(Settings().with_paths(DATA, out), jobs=1)  # small: no staging of its own
+    assert not (out / building.STAGING_DIR).exists()
+    assert (out / "graph.ttl").exists()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import shutil
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -315,6 +316,7 @@ def build(
     _dump_yaml(_merges_data(resolved.report), out / "merges.yaml")
     _dump_yaml(_report_data(documents, result.unaccounted), out / "report.yaml")
     (out / "validation.txt").unlink(missing_ok=True)
+    shutil.rmtree(out / STAGING_DIR, ignore_errors=True)  # left by a build that was killed
     if not validate:
         dump.write_dumps(triples, documents, settings, out, gzip=gzip)
         dump.write_store(triples, out / "oxigraph")
