@@ -310,49 +310,70 @@ def build(
         cache.prune()
     out = settings.out_dir
     out.mkdir(parents=True, exist_ok=True)
+    (out / "validation.txt").unlink(missing_ok=True)
+    shutil.rmtree(out / STAGING_DIR, ignore_errors=True)  # left by a build that was killed
+    # From STAGED_DUMPS_MIN_TRIPLES, the dumps and the store are written by another
+    # process into a staging folder while this one writes the reports and validates,
+    # and moved into place only if the graph conforms.
+    staged = (
+        _StagedDumps(triples, documents, settings, out, gzip)
+        if validate and len(triples) >= STAGED_DUMPS_MIN_TRIPLES
+        else None
+    )
+    try:
+        result = _report_and_validate(documents, resolved, triples, settings, out, cache, validate, use_cache, jobs)
+    except BaseException:
+        if staged is not None:
+            staged.cancel()
+        raise
+    if staged is not None:
+        staged.finish()
+    else:
+        dump.write_dumps(triples, documents, settings, out, gzip=gzip)
+        dump.write_store(triples, out / "oxigraph")
+    return result
+
+
+def _report_and_validate(
+    documents: tuple[Document, ...],
+    resolved: Resolved,
+    triples: list[Triple],
+    settings: Settings,
+    out: Path,
+    cache: DocumentCache | None,
+    validate: bool,
+    use_cache: bool,
+    jobs: int | None,
+) -> BuildResult:
+    """The build's reports (``merges.yaml``, ``report.yaml``), then its validation.
+
+    Raises :class:`ValidationFailed` (after writing ``validation.txt`` and
+    removing every dump) when the graph does not conform.
+    """
     result = BuildResult(documents, resolved, triples, out, entity_counts(resolved), cache=cache)
     # nothing silently lost: lines no record cites and no reader reported are listed too
     result.unaccounted = unaccounted(documents, triples, settings.base_iri, read_texts(documents, settings.data_dir, settings.limits))
     _dump_yaml(_merges_data(resolved.report), out / "merges.yaml")
     _dump_yaml(_report_data(documents, result.unaccounted), out / "report.yaml")
-    (out / "validation.txt").unlink(missing_ok=True)
-    shutil.rmtree(out / STAGING_DIR, ignore_errors=True)  # left by a build that was killed
     if not validate:
-        dump.write_dumps(triples, documents, settings, out, gzip=gzip)
-        dump.write_store(triples, out / "oxigraph")
         return result
 
     from .validate import validate_triples
 
-    # The dumps and the store are written by a forked process into a staging
-    # folder while the graph is validated, and moved into place only if it conforms.
-    staged = _StagedDumps(triples, documents, settings, out, gzip) if len(triples) >= STAGED_DUMPS_MIN_TRIPLES else None
-    try:
-        report = validate_triples(
-            triples,
-            source_root=f"{settings.data_dir.as_posix().rstrip('/')}/",
-            jobs=default_jobs() if jobs is None else max(1, jobs),
-            cache_dir=out / "cache" / "validation" if use_cache else None,
-        )
-    except BaseException:
-        if staged is not None:
-            staged.cancel()
-        raise
+    report = validate_triples(
+        triples,
+        source_root=f"{settings.data_dir.as_posix().rstrip('/')}/",
+        jobs=default_jobs() if jobs is None else max(1, jobs),
+        cache_dir=out / "cache" / "validation" if use_cache else None,
+    )
     result.validation = report
     if not report.conforms:
-        if staged is not None:
-            staged.cancel()
         (out / "validation.txt").write_text(report.format_text(), encoding="utf-8")
         _remove_dumps(out)
         raise ValidationFailed(
             f"the graph does not conform to the shapes; see {out / 'validation.txt'} (no dump written)",
             report,
         )
-    if staged is None:
-        dump.write_dumps(triples, documents, settings, out, gzip=gzip)
-        dump.write_store(triples, out / "oxigraph")
-    else:
-        staged.finish()
     return result
 
 
