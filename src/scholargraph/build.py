@@ -24,7 +24,7 @@ import fnmatch
 import os
 import shutil
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -472,10 +472,13 @@ def _write_staged(staging: Path) -> int:
         with open(staging / "input.pickle", "rb") as handle:
             documents, settings, gzip = pickle.load(handle)  # written by this build a moment ago
         graph = staging / "input.nt"
-        dump.write_store((), staging / "oxigraph", ntriples=graph)
-        triples = [quad.triple for quad in ox.parse(path=str(graph), format=ox.RdfFormat.N_TRIPLES)]
+        # the store's bulk loader releases the GIL: it runs in a thread beside the dumps
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            store = pool.submit(dump.write_store, (), staging / "oxigraph", ntriples=graph)
+            triples = [quad.triple for quad in ox.parse(path=str(graph), format=ox.RdfFormat.N_TRIPLES)]
+            dump.write_dumps(triples, documents, settings, staging, gzip=gzip)
+            store.result()
         graph.unlink()
-        dump.write_dumps(triples, documents, settings, staging, gzip=gzip)
     except DocumentError as exc:
         failure = {"kind": "DocumentError", "path": exc.path, "line": exc.line, "message": exc.message}
     except Exception as exc:  # noqa: BLE001 - carried to the build, which raises it
