@@ -378,7 +378,7 @@ def _report_and_validate(
 
 
 # Below this many triples the dumps are written after validation, in this process:
-# forking costs more than the overlap saves.
+# starting another interpreter costs more than the overlap saves.
 STAGED_DUMPS_MIN_TRIPLES = 50_000
 STAGING_DIR = ".staged-dumps"
 
@@ -399,7 +399,6 @@ class _StagedDumps:
 
     def __init__(self, triples: list[Triple], documents: tuple[Document, ...], settings: Settings, out: Path, gzip: bool) -> None:
         import pickle
-        import shutil
         import subprocess
         import sys
         from dataclasses import replace
@@ -423,7 +422,6 @@ class _StagedDumps:
 
     def finish(self) -> None:
         import json
-        import shutil
 
         from . import dump
 
@@ -449,8 +447,6 @@ class _StagedDumps:
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def cancel(self) -> None:
-        import shutil
-
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
@@ -494,8 +490,6 @@ DUMP_FILES = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl")
 
 def _remove_dumps(out: Path) -> None:
     """A graph that does not conform leaves no dump behind (not even an old one)."""
-    import shutil
-
     for name in DUMP_FILES:
         (out / name).unlink(missing_ok=True)
         (out / f"{name}.gz").unlink(missing_ok=True)
