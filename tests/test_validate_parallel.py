@@ -292,3 +292,63 @@ def test_oxigraph_preselection_on_odd_literals(valid_graph: Graph, monkeypatch: 
     graph.set((orcids[1], value, Literal("0000-0002-1825-0097", lang="en")))
     report = assert_same(graph, from_rdflib(graph), monkeypatch)
     assert {"sg:DateTypeShape", "sg:AuthorChainShape"} <= {r.shape for r in report.results}
+
+
+ODD_TERMS_NT = """\
+<http://example.org/a> <http://example.org/p> <http://example.org/b> .
+<http://example.org/a> <http://example.org/p> "plain" .
+<http://example.org/a> <http://example.org/p> "with \\"quotes\\", a \\\\ and\\na new line" .
+<http://example.org/a> <http://example.org/p> "tab\\there" .
+<http://example.org/a> <http://example.org/q> "Thèse, ça"@fr .
+<http://example.org/a> <http://example.org/q> "2019"^^<http://www.w3.org/2001/XMLSchema#gYear> .
+<http://example.org/a> <http://example.org/q> "x"^^<http://www.w3.org/2001/XMLSchema#string> .
+<http://example.org/a> <http://example.org/q> " spaces  inside . "@en-GB .
+_:b1 <http://example.org/p> <http://example.org/a> .
+<http://example.org/b> <http://example.org/p> _:b1 .
+<http://example.org/é> <http://example.org/p> "0042"^^<http://www.w3.org/2001/XMLSchema#integer> .
+"""
+
+
+def canonical_lines(text: str) -> list[str]:
+    """The lines as validate_triples' partition writes them: pyoxigraph's N-Triples forms."""
+    quads = ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES)
+    return [f"{q.subject} {q.predicate} {q.object} .\n" for q in quads]
+
+
+def test_worker_reads_lines_into_the_terms_rdflib_parses() -> None:
+    lines = canonical_lines(ODD_TERMS_NT)
+    terms: dict[str, object] = {}
+    rows = validation._rdflib_rows(lines, terms)
+    # the terms the parser's pyoxigraph terms convert to (blank node labels kept), with their types
+    reference = [
+        tuple(validation._rdflib_term(term) for term in (q.subject, q.predicate, q.object))
+        for q in ox.parse(ODD_TERMS_NT.encode(), format=ox.RdfFormat.N_TRIPLES)
+    ]
+    assert len(rows) == 11
+    assert [tuple((type(t), t) for t in row) for row in rows] == [tuple((type(t), t) for t in row) for row in reference]
+    assert Literal('with "quotes", a \\ and\na new line') in {o for _s, _p, o in rows}
+    assert Literal("x") in {o for _s, _p, o in rows}  # xsd:string is rdflib's plain literal
+    assert terms["_:b1"] == BNode("b1")
+    assert terms['"Thèse, ça"@fr'] == Literal("Thèse, ça", lang="fr")
+
+
+def test_worker_store_answers_every_pattern_as_rdflib() -> None:
+    lines = canonical_lines(ODD_TERMS_NT)
+    rows = validation._rdflib_rows(lines, {})
+    fast = Graph(store=validation._OneGraphStore())
+    fast.store.load(rows + rows[:3], fast)  # a triple given twice is one triple
+    reference = Graph()
+    for row in rows:
+        reference.add(row)
+    assert len(fast) == len(reference) == 11
+    assert list(fast.store.contexts()) == [fast]
+    a, b, p = URIRef("http://example.org/a"), URIRef("http://example.org/b"), URIRef("http://example.org/p")
+    year = Literal("2019", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))
+    for s in (None, a, BNode("b1"), URIRef("http://example.org/none")):
+        for pred in (None, p, URIRef("http://example.org/q")):
+            for o in (None, b, a, BNode("b1"), year, Literal("plain")):
+                assert sorted(fast.triples((s, pred, o))) == sorted(reference.triples((s, pred, o))), (s, pred, o)
+    # another graph of the same store sees nothing
+    assert list(Graph(store=fast.store, identifier=URIRef("http://example.org/other")).triples((None, None, None))) == []
+    with pytest.raises(NotImplementedError, match="read-only"):
+        fast.add((a, p, b))

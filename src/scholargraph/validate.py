@@ -59,6 +59,7 @@ import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import NamespaceManager
+from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.plugins.sparql.operators import register_custom_function, unregister_custom_function
 from rdflib.plugins.sparql.sparql import SPARQLError
 from rdflib.term import Node
@@ -659,40 +660,26 @@ def _validate_batch(
 
     project_shapes = shapes is None
     shapes_graph = _default_shapes() if shapes is None else shapes
-    data = Graph()
-    terms: dict[str, Node] = {}
-    converted: dict[Any, Node] = {}
-
-    def term(node: Any) -> Node:
-        found = converted.get(node)
-        if found is None:
-            if isinstance(node, ox.NamedNode):
-                found = URIRef(node.value)
-            elif isinstance(node, ox.BlankNode):
-                found = BNode(node.value)
-            else:
-                language = node.language
-                datatype = node.datatype.value
-                found = Literal(
-                    node.value,
-                    lang=language,
-                    datatype=None if language or datatype == _XSD_STRING else URIRef(datatype),
-                )
-            converted[node] = found
-            terms[str(node)] = found
-        return found
-
-    add = data.store.add
-    store = ox.Store() if project_shapes else None
-    # Chunks of one batch share neighbours' type triples and links: parse each line once.
+    has_rules = (None, URIRef(SH + "rule"), None) in shapes_graph
+    # Chunks of one batch share neighbours' type triples and links: each line once.
     lines = dict.fromkeys(line for chunk in chunks for line in chunk.text.splitlines(keepends=True))
-    quads = list(ox.parse("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES))
-    for quad in quads:
-        add((term(quad.subject), term(quad.predicate), term(quad.object)), data, False)
-    if store is not None:
-        store.extend(quads)
-    if store is not None:
-        shapes_graph = _preselect_sparql_targets(shapes_graph, store, term)
+    terms: dict[str, Node] = {}
+    rows = _rdflib_rows(lines, terms)
+    if has_rules:  # pySHACL copies the graph and adds to the copy: rdflib's own store
+        data = Graph()
+        add = data.store.add
+        for row in rows:
+            add(row, data, False)
+    else:
+        data = Graph(store=_OneGraphStore())
+        data.store.load(rows, data)
+    del rows
+    if project_shapes:
+        store = ox.Store()
+        store.load("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)
+        shapes_graph = _preselect_sparql_targets(
+            shapes_graph, store, lambda node: terms.get(str(node)) or _rdflib_term(node)
+        )
     owner: dict[Node, str] = {}
     for chunk in chunks:
         for key in chunk.owned:
@@ -700,7 +687,6 @@ def _validate_batch(
             if node is not None:  # else the chunk has no triple about it, it is no focus node
                 owner[node] = chunk.key
 
-    has_rules = (None, URIRef(SH + "rule"), None) in shapes_graph
     with _only_focus_nodes(owner if project_shapes else None):
         report = _run_pyshacl(data, shapes_graph, inplace=not has_rules)
     namespaces = _namespace_manager(shapes_graph)
@@ -714,6 +700,180 @@ def _validate_batch(
     for key, (violations, nodes) in found.items():
         out[key] = (sorted(violations, key=_sort_key), _describe_results(report, nodes))
     return out
+
+
+def _rdflib_rows(lines: Iterable[str], terms: dict[str, Node]) -> list[tuple[Node, Node, Node]]:
+    """rdflib triples of N-Triples lines as :func:`_partition` writes them (``s p o .``,
+    pyoxigraph's canonical forms); ``terms`` gets each term by its N-Triples form.
+
+    Read with a split and a look-up per term instead of a parser: each distinct
+    term is converted once (a literal with an escape through pyoxigraph's parser).
+    """
+    rows = []
+    get = terms.get
+    for line in lines:
+        s, p, o = line[:-3].split(" ", 2)  # a subject or predicate has no space; the line ends with " .\n"
+        rs = get(s)
+        if rs is None:
+            rs = terms[s] = _nt_term(s)
+        rp = get(p)
+        if rp is None:
+            rp = terms[p] = URIRef(p[1:-1])
+        ro = get(o)
+        if ro is None:
+            ro = terms[o] = _nt_term(o)
+        rows.append((rs, rp, ro))
+    return rows
+
+
+def _nt_term(token: str) -> Node:
+    """One term in pyoxigraph's canonical N-Triples form, as rdflib's term (see :func:`_rdflib_term`)."""
+    first = token[0]
+    if first == "<":
+        return URIRef(token[1:-1])
+    if first == "_":
+        return BNode(token[2:])
+    if "\\" in token:  # an escaped character: let the parser unescape it
+        import pyoxigraph as ox
+
+        (quad,) = ox.parse(f"<x:s> <x:p> {token} .".encode(), format=ox.RdfFormat.N_TRIPLES)
+        return _rdflib_term(quad.object)
+    end = token.rindex('"')
+    value, suffix = token[1:end], token[end + 1 :]
+    if not suffix:
+        return Literal(value)
+    if suffix[0] == "@":
+        return Literal(value, lang=suffix[1:])
+    datatype = suffix[3:-1]  # ^^<…>
+    return Literal(value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
+
+
+def _rdflib_term(node: Any) -> Node:
+    """A pyoxigraph term as rdflib's: xsd:string literals without a datatype, as rdflib parses them."""
+    import pyoxigraph as ox
+
+    if isinstance(node, ox.NamedNode):
+        return URIRef(node.value)
+    if isinstance(node, ox.BlankNode):
+        return BNode(node.value)
+    language = node.language
+    datatype = node.datatype.value
+    return Literal(
+        node.value, lang=language, datatype=None if language or datatype == _XSD_STRING else URIRef(datatype)
+    )
+
+
+class _OneGraphStore(SimpleMemory):
+    """An rdflib store holding one graph, loaded once, for pySHACL to read.
+
+    rdflib's default store (``Memory``) keeps, beside its three indices, the
+    contexts of every triple and sends an event per added triple: 60 % of a
+    validation worker's time went into filling it.  This one keeps the three
+    indices only and declares itself context-aware, as pySHACL requires:
+    every triple is in the one graph it was loaded for, the only context it
+    lists.  pySHACL reads the data graph without changing it (no SHACL rules:
+    :func:`_validate_batch` uses rdflib's store when there are).
+    """
+
+    context_aware = True
+    graph_aware = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spo: dict[Node, dict[Node, dict[Node, None]]] = {}
+        self.pos: dict[Node, dict[Node, dict[Node, None]]] = {}
+        self._osp: dict[Node, dict[Node, dict[Node, None]]] | None = None  # made on first use
+        self.size = 0
+        self.graph: Graph | None = None
+
+    def load(self, rows: Iterable[tuple[Node, Node, Node]], graph: Graph) -> None:
+        self.graph = graph
+        spo, pos = self.spo, self.pos
+        size = 0
+        for s, p, o in rows:
+            objects = spo.setdefault(s, {}).setdefault(p, {})
+            if o not in objects:
+                objects[o] = None
+                pos.setdefault(p, {}).setdefault(o, {})[s] = None
+                size += 1
+        self.size += size
+
+    @property
+    def osp(self) -> dict[Node, dict[Node, dict[Node, None]]]:
+        """Object → subject → predicate; pySHACL seldom asks by object alone, so it is made when it does."""
+        if self._osp is None:
+            self._osp = {}
+            for s, by_predicate in self.spo.items():
+                for p, objects in by_predicate.items():
+                    for o in objects:
+                        self._osp.setdefault(o, {}).setdefault(s, {})[p] = None
+        return self._osp
+
+    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
+        raise NotImplementedError("the validation's data graph is read-only")
+
+    def remove(self, triple: Any, context: Any = None) -> None:
+        raise NotImplementedError("the validation's data graph is read-only")
+
+    def _other(self, context: Any) -> bool:
+        return context is not None and self.graph is not None and context.identifier != self.graph.identifier
+
+    def __len__(self, context: Any = None) -> int:
+        return 0 if self._other(context) else self.size
+
+    def contexts(self, triple: Any = None) -> Iterator[Any]:
+        if self.graph is None or (triple is not None and triple != (None, None, None) and not any(self.triples(triple))):
+            return iter(())
+        return iter((self.graph,))
+
+    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:  # noqa: C901 - eight patterns
+        if self._other(context):
+            return
+        graphs = (self.graph,)
+        s, p, o = triple_pattern
+        if s is not None:
+            by_predicate = self.spo.get(s)
+            if by_predicate is None:
+                return
+            if p is not None:
+                objects = by_predicate.get(p)
+                if objects is None:
+                    return
+                if o is not None:
+                    if o in objects:
+                        yield (s, p, o), iter(graphs)
+                    return
+                for obj in list(objects):
+                    yield (s, p, obj), iter(graphs)
+                return
+            for pred, objects in list(by_predicate.items()):
+                if o is None:
+                    for obj in list(objects):
+                        yield (s, pred, obj), iter(graphs)
+                elif o in objects:
+                    yield (s, pred, o), iter(graphs)
+            return
+        if p is not None:
+            by_object = self.pos.get(p)
+            if by_object is None:
+                return
+            if o is not None:
+                for subj in list(by_object.get(o, ())):
+                    yield (subj, p, o), iter(graphs)
+                return
+            for obj, subjects in list(by_object.items()):
+                for subj in list(subjects):
+                    yield (subj, p, obj), iter(graphs)
+            return
+        if o is not None:
+            for subj, predicates in list(self.osp.get(o, {}).items()):
+                for pred in list(predicates):
+                    yield (subj, pred, o), iter(graphs)
+            return
+        for subj, by_predicate in list(self.spo.items()):
+            for pred, objects in list(by_predicate.items()):
+                for obj in list(objects):
+                    yield (subj, pred, obj), iter(graphs)
 
 
 def _preselect_sparql_targets(shapes: Graph, store: "pyoxigraph.Store", term: Any) -> Graph:
