@@ -268,3 +268,30 @@ def test_bold_and_italic_without_markdown_it_as_markdown_it() -> None:
         fast = text._styled(text._star_tokens(line))
         slow = text._markdown_inline(line)
         assert (fast.text, fast.bold, fast.italic) == (slow.text, slow.bold, slow.italic), line
+
+
+def test_project_sniff_prefilter_misses_no_project_label() -> None:
+    """Sniffing skips lines that cannot be a project label without parsing them: it never skips one."""
+    import random
+
+    from scholargraph.readers import project
+
+    lines = [
+        "Funding bodies: ANR", "## Financeurs", "**Équipe** :", "Team Members:", "### Membres de l’équipe",
+        "<b>Host institution</b>: CNRS", "Acronyme : OPLA", "Financé par l'ANR", "- Doe, J. & Roe, R. (2020). Title.",
+        "Dupont, J. et Durand, M. (2019). « Titre ». *Revue*, 3(2), 1–2.", "## Publications", "Team_members: x",
+        "T*ea*m: A", "&#84;eam: B", "[Team](http://x): C", "    # Host", "Short name — X", "2019 – 2023 Team lead",
+    ]
+    pieces = ["team", "Team", "host", "Fund", "ing", "funders", "Équipe", "membres", "acronym", "short", " name",
+              " bodies", "*", "**", "_", "#", "## ", ":", " : ", " ", "’", "'", "&", "&amp;", "<b>", "</b>", "<span>",
+              "[", "](u)", "É", "ﬁ", "1", "2020", "-", "–", ",", ".", "(", ")", "\u00a0", "de l'", "equipe", "x"]
+    rng = random.Random(11)
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(20000)]
+    found = 0
+    for line in lines:
+        label = project._label(line)
+        is_project = label is not None and label[0] in project._PROJECT_LABELS
+        found += is_project
+        assert project._may_be_project_label(line) or not is_project, line
+    assert found > 100  # the random lines do hold project labels
+    assert not project._may_be_project_label("Dupont, J. et Durand, M. (2019). « Titre ». *Revue*, 3(2), 1–2.")

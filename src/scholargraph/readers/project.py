@@ -20,7 +20,7 @@ from ..names import display_org_name, display_person_name, looks_like_org, looks
 from ..records import Agent, AgentKind, Document, Event, Membership, Project, Span, Unmapped, Work, WorkType
 from .markdown import build_work
 from .refs import parse_reference
-from .text import clean_spaces, parse_inline, plain, tidy
+from .text import clean_spaces, has_entity, html_as_markdown, parse_inline, plain, tidy
 
 KIND = "project-page"
 
@@ -98,7 +98,9 @@ def sniff(path: Path, text: str) -> bool:
         return False
     labels: set[str] = set()
     for line in text.splitlines()[:400]:
-        if line.strip() and (label := _label(line)):
+        if not line.strip() or _NO_POSITIONS_LABEL and not _may_be_project_label(line):
+            continue  # no label, or none that can change the answer
+        if label := _label(line):
             labels.add(label[0])
             if _NO_POSITIONS_LABEL and label[0] in _PROJECT_LABELS:
                 return True  # nothing further can say no
@@ -107,6 +109,36 @@ def sniff(path: Path, text: str) -> bool:
 
 _PROJECT_LABELS = frozenset({"funders", "team", "acronym", "host"})
 _NO_POSITIONS_LABEL = "positions" not in _LABELS
+# The first words of the labels above, folded ("funding" of "Funding bodies"), longest first.
+_PROJECT_FIRST_WORD = re.compile("|".join(sorted(
+    {re.escape(name.split()[0]) for name, label in _LABEL_OF.items() if label in _PROJECT_LABELS},
+    key=len, reverse=True,
+)))
+# Inline markup but emphasis and entities (the characters of text._INLINE_MARKUP but "*", "_", "&").
+_NOT_EMPHASIS = re.compile(r"[\n\r\x00\\`\[\]!<>]")
+_LETTERS = re.compile(r"[a-z']+")
+_HEAD = 64
+
+
+def _may_be_project_label(line: str) -> bool:
+    """False only if ``_label(line)`` is no project label; cheaper than it (no Markdown parsing).
+
+    A project label's folded key starts with one of ``_PROJECT_FIRST_WORD``.  In a line whose
+    only inline markup, once its HTML tags are written as Markdown (as parsing does first), is
+    emphasis, the plain text is that line less some ``*`` and ``_`` (and spaces, and a
+    heading's ``#``), so the key's first run of letters is a prefix of the first run of letters
+    of the line with every ``*`` and ``_`` taken out, found in its first characters.  Any other
+    markup (a link, an entity), or a run that may go on past those characters, is left to
+    :func:`_label`.
+    """
+    line = html_as_markdown(line)
+    if _NOT_EMPHASIS.search(line) or has_entity(line):
+        return True
+    head = fold(line[:_HEAD].replace("*", "").replace("_", ""))
+    word = _LETTERS.search(head)
+    if word is None or word.end() == len(head):
+        return True
+    return _PROJECT_FIRST_WORD.match(word.group()) is not None
 
 
 def _blocks(lines: list[str]) -> list[_Block]:

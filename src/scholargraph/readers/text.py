@@ -77,6 +77,20 @@ _INLINE_MARKUP = re.compile(r"[\n\r\x00\\`*_\[\]!<>&]")
 _ENTITY_START = re.compile(r"&[#A-Za-z0-9]")
 
 
+def html_as_markdown(source: str) -> str:
+    """The HTML of ``source`` as Markdown (links, bold, italic, breaks; other known tags dropped): parsing's first step."""
+    if "<" in source:  # every pattern of _angle_brackets and _HTML_MAP starts with "<"
+        source = _angle_brackets(source)
+        for pattern, replacement in _HTML_MAP:
+            source = pattern.sub(replacement, source)
+    return source
+
+
+def has_entity(source: str) -> bool:
+    """Whether an ``&`` of ``source`` may start an HTML entity (else it is text)."""
+    return "&" in source and _ENTITY_START.search(source) is not None
+
+
 def parse_inline(source: str) -> Styled:
     """Parse one line (or cell) of Markdown/HTML into :class:`Styled`."""
     text, bold, italic, links = _parse_inline(source)
@@ -89,15 +103,11 @@ def parse_inline(source: str) -> Styled:
 def _parse_inline(
     source: str,
 ) -> tuple[str, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...], tuple[str, ...]]:
-    if "<" in source:  # every pattern of _angle_brackets and _HTML_MAP starts with "<"
-        source = _angle_brackets(source)
-        for pattern, replacement in _HTML_MAP:
-            source = pattern.sub(replacement, source)
-    source = _SPACES.sub(" ", source)
+    source = _SPACES.sub(" ", html_as_markdown(source))
     markup = set(_INLINE_MARKUP.findall(source))
     if not markup:
         return source, (), (), ()
-    if markup <= {"*", "&"} and not _ENTITY_START.search(source):
+    if markup <= {"*", "&"} and not has_entity(source):
         # bold and italic only (most CV lines; "&" before no letter nor "#" is no entity):
         # markdown-it's emphasis without markdown-it
         styled = _styled(_star_tokens(source))
