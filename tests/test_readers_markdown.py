@@ -77,3 +77,17 @@ def test_rst_reader() -> None:
     roles = [r for r in doc.records if isinstance(r, Role)]
     assert [(r.role_name, str(r.start), str(r.end), r.span.start) for r in roles] == [("Postdoc", "2019", "2021", 7)]
     assert rst.sniff(Path("cv.rst"), text) and not rst.sniff(Path("cv.md"), text)
+
+
+def test_is_owner_memo_answers_as_the_function() -> None:
+    """``_is_owner`` is memoised on its two strings: asked again, in any order, it answers as unmemoised."""
+    owners = ["Hannah R. Whitfield", "Clément Le Ludec", "Jean-Pierre Dupont", "Ana Lúcia Sá"]
+    names = ["H. R. Whitfield", "Whitfield H.", "Hannah Whitfield", "R. Whitfield", "Berthier C.", "C. Le Ludec",
+             "Clement Le Ludec", "Le Ludec C.", "J.-P. Dupont", "JP Dupont", "Dupont, J.-P.", "Pierre Dupont",
+             "A. L. Sá", "Ana Sa", "Sá A.", "Hannah R. Whitfield", "ludec", "A. Lúcia Sá", "Whitfield"]
+    for _ in range(2):
+        for owner in owners:
+            for name in names:
+                assert markdown._is_owner(name, owner) == markdown._is_owner.__wrapped__(name, owner), (name, owner)
+    assert markdown._is_owner("H. R. Whitfield", "Hannah R. Whitfield")
+    assert not markdown._is_owner("Hannah R. Whitfield", "Hannah R. Whitfield")

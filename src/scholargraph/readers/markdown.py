@@ -11,6 +11,7 @@ separators), or listed as unmapped with the reason.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -828,6 +829,7 @@ def _with_names(text: str) -> list[str]:
     return names if names and all(looks_like_person(n) for n in names) else []
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; asked for every author of every work, and the same names recur
 def _is_owner(name: str, owner: str) -> bool:
     """``H. R. Whitfield`` or ``Berthier C.`` written for the owner ``Hannah R. Whitfield``."""
     if name == owner:
