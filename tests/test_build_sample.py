@@ -365,14 +365,14 @@ def test_an_error_while_writing_staged_dumps_is_raised_in_the_build(tmp_path: Pa
     from scholargraph.errors import DocumentError
 
     building = importlib.import_module("scholargraph.build")
-    original = building.make_graph
+    original = building._read_and_resolve
 
     def tampered(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        documents, resolved, triples = original(*args, **kwargs)
-        return (replace(documents[0], sha256="0" * 64), *documents[1:]), resolved, triples
+        documents, resolved = original(*args, **kwargs)
+        return (replace(documents[0], sha256="0" * 64), *documents[1:]), resolved
 
     monkeypatch.setattr(building, "STAGED_DUMPS_MIN_TRIPLES", 0)
-    monkeypatch.setattr(building, "make_graph", tampered)
+    monkeypatch.setattr(building, "_read_and_resolve", tampered)
     out = tmp_path / "out"
     with pytest.raises(DocumentError) as raised:
         build(Settings().with_paths(DATA, out), jobs=1)
@@ -416,3 +416,62 @@ def test_a_staging_folder_left_by_a_killed_build_is_removed(tmp_path: Path) -> N
     build(Settings().with_paths(DATA, out), jobs=1)  # small: no staging of its own
     assert not (out / building.STAGING_DIR).exists()
     assert (out / "graph.ttl").exists()
+
+
+def test_merges_written_aside_are_the_reports_merges(built, tmp_path: Path) -> None:
+    """merges.yaml is written by a forked copy of the build while it maps: the text of its report."""
+    from scholargraph.build import _dump_yaml, _merges_data
+
+    out = built.out_dir
+    _dump_yaml(_merges_data(built.report), tmp_path / "merges.yaml")
+    assert (out / "merges.yaml").read_bytes() == (tmp_path / "merges.yaml").read_bytes()
+    assert not list(out.glob(".*.part"))
+
+
+def test_a_file_written_aside_raises_its_error_and_leaves_nothing(tmp_path: Path) -> None:
+    from scholargraph.build import _WrittenAside
+
+    def fails(path: Path) -> None:
+        path.write_text("half")
+        raise OSError(28, "No space left on device")
+
+    aside = _WrittenAside(tmp_path / "merges.yaml", fails)
+    with pytest.raises(RuntimeError) as raised:
+        aside.finish()
+    assert str(raised.value) == f"writing {tmp_path / 'merges.yaml'} failed: OSError: [Errno 28] No space left on device"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+    written = _WrittenAside(tmp_path / "merges.yaml", lambda path: path.write_text("merges: []\n"))
+    written.finish()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["merges.yaml"]
+    assert (tmp_path / "merges.yaml").read_text() == "merges: []\n"
+
+
+def test_a_file_written_aside_is_stopped_when_the_build_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mapping fails while merges.yaml is being written: the child is stopped and no merges.yaml is left."""
+    import time
+
+    from scholargraph.build import _WrittenAside
+
+    def slow(path: Path) -> None:
+        path.write_text("partial")
+        time.sleep(60)
+
+    aside = _WrittenAside(tmp_path / "merges.yaml", slow)
+    time.sleep(0.2)
+    started = time.monotonic()
+    aside.cancel()
+    assert time.monotonic() - started < 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+    building = importlib.import_module("scholargraph.build")
+
+    def broken(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        raise ValueError("mapping broke")
+
+    monkeypatch.setattr(building, "build_triples", broken)
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="mapping broke"):
+        build(Settings().with_paths(DATA, out), jobs=1)
+    assert not (out / "merges.yaml").exists()
+    assert not list(out.glob(".*.part"))

@@ -13,7 +13,8 @@ content hash (:mod:`scholargraph.cache`), so a rebuild re-reads only the
 documents that changed.  Resolution, mapping, validation and the dumps always
 run on the whole corpus: their output depends on every document (validation
 reuses the results of unchanged chunks, see :mod:`scholargraph.validate`).
-From 50,000 triples, the dumps and the store are written by another process
+``merges.yaml`` is written by a forked copy of the process while it maps
+(mapping uses one CPU).  From 50,000 triples, the dumps and the store are written by another process
 into ``out/.staged-dumps/`` while the graph is validated, and moved into place
 only if it conforms.
 """
@@ -21,8 +22,10 @@ only if it conforms.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 import shutil
+import signal
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -264,6 +267,18 @@ def make_graph(
     ``kinds``: ``(glob, kind)`` pairs forcing the kind of the documents whose
     path (relative to the data directory) matches; the others are detected.
     """
+    documents, resolved = _read_and_resolve(settings, progress, jobs=jobs, cache=cache, kinds=kinds)
+    return documents, resolved, build_triples(resolved, settings.base_iri)
+
+
+def _read_and_resolve(
+    settings: Settings,
+    progress: Progress | None,
+    *,
+    jobs: int | None,
+    cache: DocumentCache | None,
+    kinds: Sequence[tuple[str, str]],
+) -> tuple[tuple[Document, ...], Resolved]:
     curated_path = settings.curated_path
     curated = load_curated(curated_path)
     # a curated-records document that happens to bear the curation file's name is read as a document
@@ -273,7 +288,7 @@ def make_graph(
         limits=settings.limits, kinds=kinds,
     )
     resolved = resolve(documents, curated)
-    return resolved.documents, resolved, build_triples(resolved, settings.base_iri)
+    return resolved.documents, resolved
 
 
 def build(
@@ -305,11 +320,19 @@ def build(
         if use_cache
         else None
     )
-    documents, resolved, triples = make_graph(settings, progress, jobs=jobs, cache=cache, kinds=kinds)
+    documents, resolved = _read_and_resolve(settings, progress, jobs=jobs, cache=cache, kinds=kinds)
     if cache is not None:
         cache.prune()
     out = settings.out_dir
     out.mkdir(parents=True, exist_ok=True)
+    # merges.yaml (seconds of YAML at a million triples) is written by a copy of this
+    # process while this one maps: mapping uses one CPU
+    merges = _WrittenAside(out / "merges.yaml", lambda path: _dump_yaml(_merges_data(resolved.report), path))
+    try:
+        triples = build_triples(resolved, settings.base_iri)
+    except BaseException:
+        merges.cancel()
+        raise
     (out / "validation.txt").unlink(missing_ok=True)
     shutil.rmtree(out / STAGING_DIR, ignore_errors=True)  # left by a build that was killed
     # From STAGED_DUMPS_MIN_TRIPLES, the dumps and the store are written by another
@@ -321,8 +344,9 @@ def build(
         else None
     )
     try:
-        result = _report_and_validate(documents, resolved, triples, settings, out, cache, validate, use_cache, jobs)
+        result = _report_and_validate(documents, resolved, triples, settings, out, cache, validate, use_cache, jobs, merges)
     except BaseException:
+        merges.cancel()
         if staged is not None:
             staged.cancel()
         raise
@@ -344,8 +368,9 @@ def _report_and_validate(
     validate: bool,
     use_cache: bool,
     jobs: int | None,
+    merges: _WrittenAside,
 ) -> BuildResult:
-    """The build's reports (``merges.yaml``, ``report.yaml``), then its validation.
+    """The build's reports (``merges.yaml``, being written by ``merges``, and ``report.yaml``), then its validation.
 
     Raises :class:`ValidationFailed` (after writing ``validation.txt`` and
     removing every dump) when the graph does not conform.
@@ -353,7 +378,7 @@ def _report_and_validate(
     result = BuildResult(documents, resolved, triples, out, entity_counts(resolved), cache=cache)
     # nothing silently lost: lines no record cites and no reader reported are listed too
     result.unaccounted = unaccounted(documents, triples, settings.base_iri, read_texts(documents, settings.data_dir, settings.limits))
-    _dump_yaml(_merges_data(resolved.report), out / "merges.yaml")
+    merges.finish()
     _dump_yaml(_report_data(documents, result.unaccounted), out / "report.yaml")
     if not validate:
         return result
@@ -375,6 +400,58 @@ def _report_and_validate(
             report,
         )
     return result
+
+
+class _WrittenAside:
+    """A file written by a forked copy of this process while this one goes on.
+
+    ``write(path)`` runs in the child (where the platform forks; else here, at
+    once) into a temporary name; :meth:`finish` waits for it and moves the file
+    into place, or raises the child's error; :meth:`cancel` stops it.  The
+    child touches no store, thread or terminal: it only writes its file.
+    """
+
+    def __init__(self, path: Path, write: Callable[[Path], None]) -> None:
+        self.path = path
+        self.part = path.with_name(f".{path.name}.part")
+        self.pid: int | None = None
+        if not hasattr(os, "fork"):  # pragma: no cover - not on Linux
+            write(self.part)
+            return
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: write, report an error through the pipe, never return
+            os.close(read_end)
+            status = 0
+            try:
+                gc.freeze()  # its collector leaves the parent's objects (their pages) alone
+                write(self.part)
+            except BaseException as exc:  # noqa: BLE001 - carried to the parent, which raises it
+                os.write(write_end, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:2000])
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self.pid, self.pipe = pid, read_end
+
+    def finish(self) -> None:
+        if self.pid is not None:
+            with os.fdopen(self.pipe, "rb") as pipe:
+                message = pipe.read().decode("utf-8", "replace")
+            _pid, status = os.waitpid(self.pid, 0)
+            self.pid = None
+            if status != 0 or message:
+                self.part.unlink(missing_ok=True)
+                raise RuntimeError(f"writing {self.path} failed: {message or f'exit status {status}'}")
+        os.replace(self.part, self.path)
+
+    def cancel(self) -> None:
+        if self.pid is not None:
+            os.close(self.pipe)
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        self.part.unlink(missing_ok=True)
 
 
 # Below this many triples the dumps are written after validation, in this process:
