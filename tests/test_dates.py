@@ -144,3 +144,24 @@ def test_find_dates_skips_impossible_dates_and_numbers_in_words() -> None:
 
 def test_fold() -> None:
     assert fold("Aujourd’hui ÉTÉ Août") == "aujourd'hui ete aout"
+
+
+def test_fold_by_character_as_fold_of_the_whole_text() -> None:
+    """``fold`` folds non-ASCII text through a per-character table: the same as folding it whole.
+
+    Random texts of accents (precomposed and combining, several marks in a row), ligatures,
+    compatibility characters, typographic apostrophes, French and Greek (a capital sigma lowers
+    by its neighbours) and Korean.
+    """
+    import random
+
+    from scholargraph import dates
+
+    alphabet = list("abcXYZ ’ʼ'-.,éÉèàÀçÇœŒæßﬁﬀİıΣσςΑλφαΣ\u0301\u0327\u0308\u0323\u00a0\u2003①㎏ℌ𝚺Åå한국ǅ«»–—") + [
+        "Σ ", "ΑΣ", "e\u0301", "Février", "août", "Ελλάς", "ΟΔΟΣ", "Œuvres", "l’État",
+    ]
+    rng = random.Random(3)
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        assert fold(text) == dates._fold_text(text), repr(text)
+    assert fold("ΟΔΟΣ Σ") == dates._fold_text("ΟΔΟΣ Σ") == "οδος σ"

@@ -80,9 +80,34 @@ def fold(text: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _fold(text: str) -> str:
+    folded = text.translate(_FOLD_TABLE)
+    if "σ" in folded or "ς" in folded:  # a capital sigma lowers as its neighbours say: fold the text as a whole
+        return _fold_text(text)
+    return folded
+
+
+def _fold_text(text: str) -> str:
+    """What :func:`fold` returns for non-ASCII text, by definition (one pass over the whole text)."""
     text = text.replace("\u2019", "'").replace("\u02bc", "'")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+class _FoldTable(dict):  # type: ignore[type-arg]
+    """``str.translate`` table: each character to its fold, built as met.
+
+    Folding a text character by character gives :func:`_fold_text`: decomposition is per
+    character; canonical reordering moves only combining marks, which are dropped; lower case is
+    per character but for the capital sigma (final or not by its neighbours), whose text
+    :func:`_fold` folds whole.
+    """
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = _fold_text(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 class InvalidDate(ValueError):
