@@ -295,3 +295,17 @@ def test_project_sniff_prefilter_misses_no_project_label() -> None:
         assert project._may_be_project_label(line) or not is_project, line
     assert found > 100  # the random lines do hold project labels
     assert not project._may_be_project_label("Dupont, J. et Durand, M. (2019). « Titre ». *Revue*, 3(2), 1–2.")
+
+
+def test_clean_spaces_fast_path_as_the_substitution() -> None:
+    """``clean_spaces`` skips its substitution when the text has only single plain spaces: same result."""
+    import random
+
+    from scholargraph.readers import text
+
+    pieces = [" ", " ", "  ", "\t", "\u00a0", "\u2003", "\u200b", "\u202f", "\u3000", "\n", "a", "É", "1", ",", ".",
+              "é", "«", "»", "Doe, J.", " et ", " & ", "2020"]
+    rng = random.Random(5)
+    for _ in range(20000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert text.clean_spaces(line) == text._SPACES.sub(" ", line).strip(), repr(line)

@@ -27,6 +27,8 @@ _HTML_MAP = [
     (re.compile(r"<\s*/?\s*(?:span|font|u|small|sup|sub|p|div)(?:\s[^<>]*)?>", re.I), ""),
 ]
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# What _SPACES changes when it replaces a match by " ": a space that is not " ", or two in a row.
+_ODD_SPACES = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]|  ")
 
 
 @dataclass
@@ -51,6 +53,8 @@ class Styled:
 
 def clean_spaces(text: str) -> str:
     """Collapse runs of spaces (no-break spaces included) and trim."""
+    if _ODD_SPACES.search(text) is None:  # only single spaces: the substitution would change nothing
+        return text.strip()
     return _SPACES.sub(" ", text).strip()
 
 
@@ -295,8 +299,14 @@ def strip_quotes(text: str) -> str:
 def tidy(text: str) -> str:
     """Trim spaces and trailing separators (``.``, ``,``, ``;``, ``:``, dashes) from a field."""
     text = clean_spaces(text)
-    text = re.sub(r"^[\s,;:.\-–—]+", "", text)
-    text = re.sub(r"[\s,;:\-–—]+$", "", text)
-    text = re.sub(r"(?<![.?!])\.+$", "", text).rstrip()
-    text = re.sub(r"\s*\?\.$", " ?" if text.endswith(" ?.") else "?", text)
+    text = _LEADING_SEPARATORS.sub("", text)
+    text = _TRAILING_SEPARATORS.sub("", text)
+    text = _TRAILING_PERIODS.sub("", text).rstrip()
+    text = _QUESTION_PERIOD.sub(" ?" if text.endswith(" ?.") else "?", text)
     return text.strip()
+
+
+_LEADING_SEPARATORS = re.compile(r"^[\s,;:.\-–—]+")
+_TRAILING_SEPARATORS = re.compile(r"[\s,;:\-–—]+$")
+_TRAILING_PERIODS = re.compile(r"(?<![.?!])\.+$")
+_QUESTION_PERIOD = re.compile(r"\s*\?\.$")
