@@ -309,3 +309,15 @@ def test_clean_spaces_fast_path_as_the_substitution() -> None:
     for _ in range(20000):
         line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert text.clean_spaces(line) == text._SPACES.sub(" ", line).strip(), repr(line)
+
+
+def test_initials_word_memo_answers_as_the_function() -> None:
+    """``_initials_word`` is memoised: asked twice, it answers as unmemoised (initials, names, French and English)."""
+    from scholargraph.readers import refs
+
+    words = ["J.", "J.-P.", "JP", "DUPONT", "Th.", "R.", "A", "Doe", "É.", "Éric", "de", "LE", "JPD", "M.-C.", "Jr.",
+             "et", "and", "Ch.", "CD", "O'Neil", "Ó.", "x."]
+    for _ in range(2):
+        for word in words:
+            assert refs._initials_word(word) == refs._initials_word.__wrapped__(word), word
+    assert refs._initials_word("J.-P.") and not refs._initials_word("DUPONT")

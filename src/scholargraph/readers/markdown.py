@@ -707,13 +707,22 @@ def _agents(refs: list, span: Span) -> tuple[Agent, ...]:
     )
 
 
+_REPORT_WORDS = re.compile(r"\b(?:report|rapport|working paper)\b")
+_CONFERENCE_WORDS = re.compile(r"\b(?:proceedings|actes|conference|conférence|colloque|congr[eè]s|symposium)\b")
+_CHAPTER_WORDS = re.compile(r"\b(?:in:|dans:|\(eds?\.?\)|\(dir\.?\)|\(éds?\.?\))")
+_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+")
+_LEAD_DATE = re.compile(r"^\s*(?P<d>[^—–:|]{3,40}?)\s*[—–:|]\s+")
+_WITH_BRACKETED = re.compile(r"\s*\((?:with|avec|con)\s+(?P<names>[^()]+)\)", re.I)
+_WITH_LEAD = re.compile(r"^\s*(?:with|avec|con)\s+(?P<names>[^:]+?)\s*:\s+", re.I)
+
+
 def _guess_type(ref: Reference, text: str) -> WorkType:
     lowered = text.lower()
-    if re.search(r"\b(?:report|rapport|working paper)\b", lowered):
+    if _REPORT_WORDS.search(lowered):
         return WorkType.REPORT
-    if re.search(r"\b(?:proceedings|actes|conference|conférence|colloque|congr[eè]s|symposium)\b", lowered):
+    if _CONFERENCE_WORDS.search(lowered):
         return WorkType.CONFERENCE_PAPER
-    if re.search(r"\b(?:in:|dans:|\(eds?\.?\)|\(dir\.?\)|\(éds?\.?\))", lowered):
+    if _CHAPTER_WORDS.search(lowered):
         return WorkType.BOOK_CHAPTER
     if ref.venue:
         return WorkType.JOURNAL_ARTICLE
@@ -772,17 +781,17 @@ def build_work(ref: Reference, wtype: WorkType, span: Span, owner: Agent | None,
 def _work_entry(item: Item, span: Span, state: _State) -> bool:
     if item.form == "heading":
         return False
-    raw = re.sub(r"^\s*\d{1,3}[.)]\s+", "", item.text)
+    raw = _NUMBERED.sub("", item.text)
     lead_date = None
     with_names: list[str] = []
     # "14 March 2024 — Title…": a date first
-    if (m := re.match(r"^\s*(?P<d>[^—–:|]{3,40}?)\s*[—–:|]\s+", raw)) and (rng := parse_range(plain(m["d"]))) is not None and rng.start is not None:
+    if (m := _LEAD_DATE.match(raw)) and (rng := parse_range(plain(m["d"]))) is not None and rng.start is not None:
         lead_date, raw = rng.start, raw[m.end():]
     # "(with A and B)" / "Avec A :": co-authors or co-speakers after the owner, who is not named
-    if m := re.search(r"\s*\((?:with|avec|con)\s+(?P<names>[^()]+)\)", raw, re.I):
+    if m := _WITH_BRACKETED.search(raw):
         if names := _with_names(m["names"]):
             with_names, raw = names, raw[: m.start()] + raw[m.end():]
-    elif m := re.match(r"^\s*(?:with|avec|con)\s+(?P<names>[^:]+?)\s*:\s+", raw, re.I):
+    elif m := _WITH_LEAD.match(raw):
         if names := _with_names(m["names"]):
             with_names, raw = names, raw[m.end():]
     styled = parse_inline(raw)

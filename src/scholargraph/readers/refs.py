@@ -15,6 +15,7 @@ with spaces rather than cut out, so italic and bold ranges stay valid.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -120,6 +121,14 @@ _VOL_ISSUE = re.compile(
     r"(?:\s*:\s*(?P<pages>[\w\-–—]+))?$",
     re.IGNORECASE,
 )
+
+
+_EDITOR_ROLE = re.compile(r"\s*\((?:dir|dirs|eds?|éds?|coord)\.?\)\s*$")
+_BRACKETED_PAGES = re.compile(r"\((?:pp?\.|pages?)\s*(?P<start>[A-Za-z]?\d+)(?:\s*[-–—]+\s*(?P<end>[A-Za-z]?\d+))?\)")
+_EMPTY_PARENTHESES = re.compile(r"\(\s*\)")
+_BRACKETED = re.compile(r"\[([^\]]{3,})\]")
+_VENUE_LEAD = re.compile(r"(?:\b(?:In|in|Dans|dans)\s*:?|[.?!:]|^)\s*$")
+_TRAILING_IN = re.compile(r"\s+(?:In|in)$")
 
 
 def mask(text: str, start: int, end: int) -> str:
@@ -229,6 +238,7 @@ def split_names(segment: str) -> list[str]:
 _LONG_SHOUT = re.compile(r"[A-Z]{3}")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; asked for every word of every piece of every author list
 def _initials_word(word: str) -> bool:
     """``J.``, ``J.-P.``, ``JP``: initials; ``DUPONT`` (three capitals in a row, no period) is a family name."""
     if not (is_initial(word) or is_initial(word + ".")):
@@ -299,7 +309,9 @@ def _author_refs(styled: Styled, text: str, start: int, end: int, inverted_first
             return [NameRef(clean_spaces(name), styled.is_bold(a, b), organization=True)], end
     for name, a, b in pieces:
         bold = any(x < b and a < y for x, y in styled.bold)
-        cleaned = re.sub(r"\s*\((?:dir|dirs|eds?|éds?|coord)\.?\)\s*$", "", clean_spaces(name))  # "X (dir.)": a role, not the name
+        cleaned = clean_spaces(name)
+        if cleaned.endswith(")"):
+            cleaned = _EDITOR_ROLE.sub("", cleaned)  # "X (dir.)": a role, not the name
         if not looks_like_person(cleaned) and not (bold and len(cleaned.split()) <= 5 and not looks_like_org(cleaned)):
             if not refs and bold and looks_like_org(cleaned):
                 refs.append(NameRef(cleaned, True, organization=True))
@@ -370,7 +382,7 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
                 ref.doi = ref.doi or normalise_doi(found)
                 ref.hal = ref.hal or normalise_hal(found)
             text = mask(text, m.start(), m.end())
-    for m in re.finditer(r"\((?:pp?\.|pages?)\s*(?P<start>[A-Za-z]?\d+)(?:\s*[-–—]+\s*(?P<end>[A-Za-z]?\d+))?\)", text):
+    for m in _BRACKETED_PAGES.finditer(text):
         ref.page_start, ref.page_end = m["start"], m["end"]  # APA chapter "(pp. 233–250)"
         text = mask(text, m.start(), m.end())
     for m in _STATUS.finditer(text):
@@ -428,7 +440,8 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
             a = b = 0  # a year inside the title: leave it
         if b:
             rest_text = mask(rest_text, a, b)
-    rest_text = re.sub(r"\(\s*\)", lambda m: " " * len(m.group(0)), rest_text)
+    if "(" in rest_text:
+        rest_text = _EMPTY_PARENTHESES.sub(lambda m: " " * len(m.group(0)), rest_text)
 
     _title_and_venue(styled, rest_text, ref)
     _editors_and_book(ref)
@@ -439,7 +452,7 @@ def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
     italic = [
         (a, b) for a, b in styled.italic if text[a:b].strip(" .,;:") and clean_spaces(text[a:b])
     ]
-    bracket = re.search(r"\[([^\]]{3,})\]", text)
+    bracket = _BRACKETED.search(text)
     quoted = _QUOTED_TITLE.match(text)
     if quoted and italic and italic[0][0] >= quoted.end():
         # “Title.” Keynote, *Event*, City.
@@ -474,7 +487,7 @@ def _title_and_venue(styled: Styled, text: str, ref: Reference) -> None:
         before = text[:a]
         after = text[b:]
         venue = clean_spaces(text[a:b])
-        lead = re.search(r"(?:\b(?:In|in|Dans|dans)\s*:?|[.?!:]|^)\s*$", before)
+        lead = _VENUE_LEAD.search(before)
         if lead is None:
             # the italic starts inside a sentence: "Doctoriales de *l'Institut …*"
             sentence_start = max([e + 1 for e in sentence_ends(before)] + [0])
@@ -571,7 +584,7 @@ def _set_title(ref: Reference, text: str) -> None:
     if "[" in text:
         text = _DESCRIPTOR.sub("", text)  # APA "[Paper presentation]" describes, it is not the title
     title = tidy(strip_quotes(tidy(text)))
-    title = re.sub(r"\s+(?:In|in)$", "", title)
+    title = _TRAILING_IN.sub("", title)
     ref.title = tidy(strip_quotes(title))
 
 
