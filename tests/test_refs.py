@@ -321,3 +321,40 @@ def test_initials_word_memo_answers_as_the_function() -> None:
         for word in words:
             assert refs._initials_word(word) == refs._initials_word.__wrapped__(word), word
     assert refs._initials_word("J.-P.") and not refs._initials_word("DUPONT")
+
+
+def test_status_and_by_prefilters_miss_nothing() -> None:
+    """The substring tests before ``_STATUS`` and ``_BY`` say no only where the patterns find nothing.
+
+    Random lines of the phrases in random case (with the characters IGNORECASE takes for ASCII
+    letters: ``İ ı ſ K``), French and English, with no-break spaces, names and dates.
+    """
+    import random
+
+    from scholargraph.readers import refs
+
+    phrases = ["to be published", "forthcoming", "in press", "to appear", "accepted for publication", "à paraître",
+               "a paraitre", "à paraitre", "sous presse", "en cours de publication", "par M. Jean Dupont", "by Jane Doe",
+               "Par Dr. A. Martin", "By R. Roe", "paru", "parfois", "abbey", "Doe, J. (2020).", "« Titre »", "*Revue*",
+               "mars 2021", "2019-05", " ", "\u00a0", ", ", ". ", "İ", "ı", "ſ", "\u212a", "e\u0301"]
+    rng = random.Random(13)
+
+    def scramble(text: str) -> str:
+        odd = {"i": "\u0131\u0130", "s": "\u017f", "k": "\u212a"}
+        return "".join(
+            rng.choice(odd[c]) if c in odd and rng.random() < 0.2 else c.upper() if rng.random() < 0.3 else c
+            for c in text
+        )
+
+    found_status = found_by = 0
+    for _ in range(20000):
+        line = "".join(rng.choice(phrases) for _ in range(rng.randint(1, 6)))
+        line = scramble(line) if rng.random() < 0.5 else line
+        if refs._STATUS.search(line):
+            found_status += 1
+            assert refs._may_hold_status(line), repr(line)
+        if refs._BY.search(line):
+            found_by += 1
+            assert refs._may_hold_by(line), repr(line)
+    assert found_status > 1000 and found_by > 1000
+    assert not refs._may_hold_status("Doe, J. (2020). A study. *Journal*, 3(2), 1–2.")

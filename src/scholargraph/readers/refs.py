@@ -79,6 +79,26 @@ _STATUS = re.compile(
     r"à paraître|a paraitre|à paraitre|sous presse|en cours de publication)\b",
     re.IGNORECASE,
 )
+# Every phrase of _STATUS holds one of these, in any case; _STATUS is slow to fail (IGNORECASE).
+_STATUS_WORDS = ("publi", "forth", "pres", "appear", "para")
+# The characters that IGNORECASE takes for an ASCII letter without being one in lower case:
+# dotted and dotless i, long s, Kelvin sign.
+_IGNORECASE_ODD = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def _may_hold_status(text: str) -> bool:
+    """False only if _STATUS finds nothing in ``text`` (a few substring tests instead of the pattern)."""
+    lowered = text.lower()
+    return any(word in lowered for word in _STATUS_WORDS) or (
+        not text.isascii() and any(odd in text for odd in _IGNORECASE_ODD)
+    )
+
+
+def _may_hold_by(text: str) -> bool:
+    """False only if _BY finds nothing in ``text``: it needs "par" or "by", capitalised or not."""
+    return "ar" in text and ("par" in text or "Par" in text) or "by" in text or "By" in text
+
+
 _ABBREVIATIONS = frozenset(
     "pp p vol no nos n° ed eds dir dirs coll cf vs st dr mr mrs ms m mme mlle pr prof jr sr inc ltd co fig chap sect éd".split()
 )
@@ -385,7 +405,7 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
     for m in _BRACKETED_PAGES.finditer(text):
         ref.page_start, ref.page_end = m["start"], m["end"]  # APA chapter "(pp. 233–250)"
         text = mask(text, m.start(), m.end())
-    for m in _STATUS.finditer(text):
+    for m in _STATUS.finditer(text) if _may_hold_status(text) else ():
         ref.forthcoming = True
         text = mask(text, m.start(), m.end())
     for m in _EMPTY_BRACKETS.finditer(text):
@@ -422,7 +442,7 @@ def parse_reference(styled: Styled, links: list[str] | None = None) -> Reference
     rest_text = mask(text, 0, rest_start)
 
     # --- "Par M. X" / "by X": the author of the body the entry is about
-    for m in _BY.finditer(rest_text):
+    for m in _BY.finditer(rest_text) if _may_hold_by(rest_text) else ():
         names = [n for n in split_names(m["names"]) if looks_like_person(n)]
         if names:
             ref.by = [NameRef(display_person_name(n)) for n in names]
