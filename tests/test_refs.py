@@ -358,3 +358,36 @@ def test_status_and_by_prefilters_miss_nothing() -> None:
             assert refs._may_hold_by(line), repr(line)
     assert found_status > 1000 and found_by > 1000
     assert not refs._may_hold_status("Doe, J. (2020). A study. *Journal*, 3(2), 1–2.")
+
+
+def test_name_pieces_given_lazily_as_split_at_once() -> None:
+    """``_name_pieces`` gives pieces as they are asked for: all of them are those of the whole segment split at once."""
+    import random
+
+    from scholargraph.readers import refs
+
+    def at_once(segment: str) -> list[tuple[str, int, int]]:
+        pieces = []
+        pos = 0
+        for match in refs._SEPARATORS.finditer(segment + ","):
+            piece = segment[pos : match.start()]
+            if piece.strip(" .*"):
+                lead = len(piece) - len(piece.lstrip(" .*"))
+                stripped = piece.strip(" .*")
+                pieces.append((stripped, pos + lead, pos + lead + len(stripped)))
+            pos = match.end()
+        joined: list[tuple[str, int, int]] = []
+        for text, start, end in pieces:
+            words = text.split()
+            if joined and words and all(refs._initials_word(w) for w in words):
+                joined[-1] = (f"{text if text.endswith('.') else text + '.'} {joined[-1][0]}", joined[-1][1], end)
+            else:
+                joined.append((text, start, end))
+        return joined
+
+    parts = ["Doe", "J.", "R. A.", "J.-P.", "Dupont", "Marie Curie", "**Ada Lovelace**", "CNRS", "« Titre »", "\u00a0",
+             ", ", "; ", " and ", " et ", " & ", " ", ".", "*", "2020"]
+    rng = random.Random(17)
+    for _ in range(5000):
+        segment = "".join(rng.choice(parts) for _ in range(rng.randint(0, 14)))
+        assert list(refs._name_pieces(parse_inline(""), 0, segment)) == at_once(segment), repr(segment)

@@ -16,7 +16,9 @@ with spaces rather than cut out, so italic and bold ranges stay valid.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..dates import InvalidDate, find_dates, parse_date
@@ -275,27 +277,32 @@ def _name_piece(piece: str) -> str:
     return piece.rstrip(".").strip()
 
 
-def _name_pieces(styled: Styled, base: int, segment: str) -> list[tuple[str, int, int]]:
-    """Pieces of ``segment`` (which starts at ``base`` in the line) with offsets."""
-    pieces: list[tuple[str, int, int]] = []
+def _name_pieces(styled: Styled, base: int, segment: str) -> Iterator[tuple[str, int, int]]:
+    """Pieces of ``segment`` (which starts at ``base`` in the line) with offsets, as they are asked for.
+
+    APA initials are joined to their surname (the piece before them), so a piece is given
+    once the next one is known.  The author list stops at its first piece that is not a
+    name (the title), usually long before the segment's end: the rest is never split.
+    """
+    pending: tuple[str, int, int] | None = None
     pos = 0
     for match in _SEPARATORS.finditer(segment + ","):
         piece = segment[pos : match.start()]
-        if piece.strip(" .*"):
-            lead = len(piece) - len(piece.lstrip(" .*"))
-            stripped = piece.strip(" .*")
-            pieces.append((stripped, base + pos + lead, base + pos + lead + len(stripped)))
+        text = piece.strip(" .*")
+        if text:
+            start = base + pos + len(piece) - len(piece.lstrip(" .*"))
+            end = start + len(text)
+            words = text.split()
+            if pending is not None and words and all(_initials_word(w) for w in words):
+                prev_text, prev_start, _ = pending
+                pending = (f"{text if text.endswith('.') else text + '.'} {prev_text}", prev_start, end)
+            else:
+                if pending is not None:
+                    yield pending
+                pending = (text, start, end)
         pos = match.end()
-    # join APA initials to their surname
-    joined: list[tuple[str, int, int]] = []
-    for text, start, end in pieces:
-        words = text.split()
-        if joined and words and all(_initials_word(w) for w in words):
-            prev_text, prev_start, _ = joined[-1]
-            joined[-1] = (f"{text if text.endswith('.') else text + '.'} {prev_text}", prev_start, end)
-        else:
-            joined.append((text, start, end))
-    return joined
+    if pending is not None:
+        yield pending
 
 
 def _invert_first(pieces: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -320,14 +327,15 @@ def _author_refs(styled: Styled, text: str, start: int, end: int, inverted_first
     segment = text[start:end]
     refs: list[NameRef] = []
     rest = start
-    pieces = _name_pieces(styled, start, segment)
+    later = _name_pieces(styled, start, segment)
+    first = list(itertools.islice(later, 3))  # what _invert_first and the one-piece test read
     if inverted_first:
-        pieces = _invert_first(pieces)
-    if len(pieces) == 1:
-        name, a, b = pieces[0]
+        first = _invert_first(first)
+    if len(first) == 1:  # (three pieces make two at least: none is left in ``later``)
+        name, a, b = first[0]
         if looks_like_org(name) and not looks_like_person(name):
             return [NameRef(clean_spaces(name), styled.is_bold(a, b), organization=True)], end
-    for name, a, b in pieces:
+    for name, a, b in itertools.chain(first, later):
         bold = any(x < b and a < y for x, y in styled.bold)
         cleaned = clean_spaces(name)
         if cleaned.endswith(")"):
