@@ -623,3 +623,37 @@ def test_every_reader_imports_alone_and_has_the_protocol() -> None:
     for module in (records_yaml, bibtex, jsonresume, orcid, yamlcv):
         assert isinstance(module.KIND, str)
         assert callable(module.sniff) and callable(module.read)
+
+
+def test_spans_in_by_type_as_by_value() -> None:
+    """``spans_in`` decides once per type what a value is: the spans of every document, in order, as by value."""
+    from scholargraph.readers import read_document
+    from scholargraph.readers._located import spans_in
+
+    def by_value(value: object, found: list[R.Span]) -> None:
+        if isinstance(value, R.Span):
+            found.append(value)
+        elif isinstance(value, (str, int, float, type(None))):
+            return
+        elif isinstance(value, (tuple, list)) and not dataclasses.is_dataclass(type(value)):
+            for item in value:
+                by_value(item, found)
+        elif dataclasses.is_dataclass(type(value)):
+            for f in dataclasses.fields(value):  # type: ignore[arg-type]
+                by_value(getattr(value, f.name), found)
+
+    root = Path(__file__).parents[1]
+    checked = 0
+    for path in sorted([*(root / "tests" / "data").rglob("*"), *(root / "data").rglob("*")]):
+        if not path.is_file() or "bad" in path.parts:
+            continue
+        try:
+            document = read_document(path, path.name)
+        except DocumentError:
+            continue
+        whole = (document.records, document.owner, tuple(u.span for u in document.unmapped), [1, "x", None, (2.0,)])
+        expected: list[R.Span] = []
+        by_value(whole, expected)
+        assert list(spans_in(whole)) == expected, path
+        checked += bool(expected)
+    assert checked > 20

@@ -395,17 +395,43 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
         return names
 
 
+# What a value of each type is, for _collect_spans: a span, a leaf (a scalar, an enum: no span
+# inside), a sequence, or a dataclass (its field names); decided once per type.
+_SPAN, _LEAF, _SEQUENCE = "span", "leaf", "sequence"
+_KINDS: dict[type, str | tuple[str, ...]] = {}
+
+
+def _kind(cls: type) -> str | tuple[str, ...]:
+    try:
+        return _KINDS[cls]
+    except KeyError:
+        pass
+    kind: str | tuple[str, ...]
+    if issubclass(cls, Span):
+        kind = _SPAN
+    elif issubclass(cls, _SCALARS):
+        kind = _LEAF
+    elif issubclass(cls, (tuple, list)) and not dataclasses.is_dataclass(cls):
+        kind = _SEQUENCE
+    else:
+        names = _field_names(cls)
+        kind = _LEAF if names is None else names
+    _KINDS[cls] = kind
+    return kind
+
+
 def _collect_spans(value: Any, found: list[Span]) -> None:
-    if isinstance(value, Span):
+    kind = _kind(type(value))
+    if kind is _SPAN:
         found.append(value)
-    elif isinstance(value, _SCALARS):
-        return
-    elif isinstance(value, (tuple, list)) and not dataclasses.is_dataclass(type(value)):
+    elif kind is _SEQUENCE:
         for item in value:
-            _collect_spans(item, found)
-    elif (names := _field_names(type(value))) is not None:
-        for name in names:
-            _collect_spans(getattr(value, name), found)
+            if _kind(type(item)) is not _LEAF:  # (a leaf: no call)
+                _collect_spans(item, found)
+    elif kind is not _LEAF:
+        for name in kind:
+            if _kind(type(item := getattr(value, name))) is not _LEAF:
+                _collect_spans(item, found)
 
 
 @dataclass
