@@ -657,3 +657,48 @@ def test_spans_in_by_type_as_by_value() -> None:
         assert list(spans_in(whole)) == expected, path
         checked += bool(expected)
     assert checked > 20
+
+
+def test_bibtex_field_lines_jumping_as_char_by_char() -> None:
+    """``_field_lines`` jumps to the next character that may matter: the same lines as reading every character."""
+    import random
+    import re
+
+    field_start = re.compile(r"([A-Za-z][\w:.+-]*)\s*=")
+
+    def char_by_char(raw: str) -> list[tuple[str, int]]:
+        starts, depth, quoted, index = [], 0, False, 0
+        while index < len(raw):
+            char = raw[index]
+            if char == "\\":
+                index += 2
+                continue
+            if char == "{" or (char == "(" and depth == 0):
+                depth += 1
+            elif char == "}" or (char == ")" and depth == 1 and not quoted):
+                depth -= 1
+            elif char == '"' and depth == 1:
+                quoted = not quoted
+            elif depth == 1 and not quoted and char.isalpha() and (
+                index == 0 or not (raw[index - 1].isalnum() or raw[index - 1] in "_-:.+")
+            ):
+                if match := field_start.match(raw, index):
+                    starts.append((match.group(1).lower(), index))
+                    index = match.end()
+                    continue
+            index += 1
+        return starts
+
+    pieces = list('ab =,{}()"\\\n\t ') + ["title", "author = ", "year = 2020", "@article{k,", "@book(k,", "é", "½",
+                                          "_", "-", ":", "x2", "+", ".", "{\\'e}", "Müller", "ΣΑ"]
+    rng = random.Random(19)
+    for _ in range(30000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        starts = char_by_char(raw)
+        lines = bibtex._field_lines(raw, 1)
+        assert list(lines) == list(dict.fromkeys(key for key, _ in starts)), repr(raw)
+        for key, offset in starts:  # a field's first line; the first of a repeated key wins
+            if lines[key][0] != 1 + raw.count("\n", 0, offset):
+                assert [k for k, _ in starts].count(key) > 1, repr(raw)
+    raw = "@article{k,\n  author = {Doe, Jane},\n  title = {A {B} \\\"c\\\" (d)},\n  year = 2020\n}"
+    assert bibtex._field_lines(raw, 5) == {"author": (6, 6), "title": (7, 7), "year": (8, 8)}

@@ -497,6 +497,8 @@ def _braced(name: str) -> bool:
 
 
 _FIELD_START = re.compile(r"([A-Za-z][\w:.+-]*)\s*=")
+_MARK = re.compile(r'[\\{}()"]')
+_MARK_OR_LETTER = re.compile(r'[\\{}()"]|[^\W\d_]')  # (every character that isalpha(), and a few more)
 
 
 def _field_lines(raw: str, first_line: int) -> dict[str, tuple[int, int]]:
@@ -506,6 +508,12 @@ def _field_lines(raw: str, first_line: int) -> dict[str, tuple[int, int]]:
     quoted = False
     index = 0
     while index < len(raw):
+        # to the next character that may change something: between fields (depth 1, not in
+        # quotes) a letter may start a field name; elsewhere only these marks count
+        jump = (_MARK_OR_LETTER if depth == 1 and not quoted else _MARK).search(raw, index)
+        if jump is None:
+            break
+        index = jump.start()
         char = raw[index]
         if char == "\\":
             index += 2
