@@ -207,6 +207,7 @@ def test_same_table_on_a_generated_corpus(tmp_path: Path) -> None:
     build(Settings(data_dir=tmp_path / "data", out_dir=tmp_path / "build"), validate=False)
     persons = _persons(tmp_path / "build")
     assert len(persons) > 100
+    assert open_backend(graph_dir=tmp_path / "build").coauthor_index() is not None  # type: ignore[attr-defined]
     assert _assert_same(tmp_path / "build", persons, (3, 100), named=12) > 0
 
 
@@ -280,3 +281,190 @@ def test_names_and_co_authors_sparql_orders_otherwise_fall_back(memory_store: py
     assert embedded_coauthors(query, terms, OxigraphBackend(memory_store)) is None
     params = {"person": B + "person/emile-martin"}
     assert run_query("coauthors", params, store=memory_store) == _canned_on(memory_store, params)
+
+
+# --------------------------------------------------------------------------- the co-authors index of a built store
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+HUB = B + "person/hub"
+INDEX_CAPS = (1, 2, 6, 99, 100, 101, 10**6)
+
+
+def _t(subject: str | pyoxigraph.BlankNode, predicate: str, obj: object) -> pyoxigraph.Triple:
+    s = subject if isinstance(subject, pyoxigraph.BlankNode) else pyoxigraph.NamedNode(subject)
+    if isinstance(obj, str) and obj.startswith(("http://", "https://")):
+        obj = pyoxigraph.NamedNode(obj)
+    elif isinstance(obj, str):
+        obj = pyoxigraph.Literal(obj)
+    return pyoxigraph.Triple(s, pyoxigraph.NamedNode(predicate), obj)
+
+
+def _person(iri: str, *names: str) -> list[pyoxigraph.Triple]:
+    return [_t(iri, RDF_TYPE, FOAF + "Person"), *(_t(iri, FOAF + "name", n) for n in names)]
+
+
+def _work(iri: str, authors: list[str], date: object = None, ranks: bool = True) -> list[pyoxigraph.Triple]:
+    triples = [_t(iri, "https://schema.org/author", a) for a in authors]
+    if ranks:
+        for rank, author in enumerate(authors, 1):
+            role = f"{iri}/role/{rank}"
+            triples += [
+                _t(iri, "http://purl.org/spar/pro/isDocumentContextFor", role),
+                _t(role, "http://purl.org/spar/pro/isHeldBy", author),
+                _t(role, "https://w3id.org/scholargraph/ns#authorRank",
+                   pyoxigraph.Literal(str(rank), datatype=pyoxigraph.NamedNode(XSD + "positiveInteger"))),
+            ]
+    for value in date if isinstance(date, list) else [date] if date is not None else []:
+        triples.append(_t(iri, "https://schema.org/datePublished", value))
+    return triples
+
+
+def _varied_graph() -> list[pyoxigraph.Triple]:
+    """A hub with many co-authors; works with as many authors as the caps around them,
+    undated works and odd dates; co-authors with two names, sharing a name, without a
+    name or type; an organisation author; a person without co-authors."""
+    date = pyoxigraph.NamedNode(XSD + "date")
+    triples = _person(HUB, "Hub Person")
+    coauthors = [B + f"person/c{n:03d}" for n in range(150)]
+    for n, iri in enumerate(coauthors):
+        names = ["Zoë Twice", "Ana Twice"] if n % 37 == 5 else ["Émile Même"] if n % 11 == 3 else [f"name {n % 50:02d}"]
+        triples += _person(iri, *names)
+    org = B + "org/council"
+    triples += [_t(org, RDF_TYPE, FOAF + "Organization"), _t(org, FOAF + "name", "A Council")]
+    unnamed, untyped = B + "person/unnamed", B + "person/untyped"
+    triples += [_t(unnamed, RDF_TYPE, FOAF + "Person"), _t(untyped, FOAF + "name", "Not Typed")]
+    triples += _person(B + "person/alone", "Alone") + _work(B + "work/alone", [B + "person/alone"], "2001")
+    dates: list[object] = [
+        pyoxigraph.Literal("2019-05-01", datatype=date), "2003", None, "n.d.", ["1999", "2021-01"], "-0500",
+        pyoxigraph.Literal("2010", datatype=pyoxigraph.NamedNode(XSD + "gYear")), B + "date/iri", "20", None,
+    ]
+    for w in range(60):  # works of 2 to 6 authors: ranks at and around the small caps
+        authors = [HUB, *(coauthors[(w * 7 + k * 13) % 150] for k in range(1 + w % 5))]
+        if w % 9 == 4:
+            authors.append(org)
+        if w % 13 == 6:
+            authors += [unnamed, untyped]
+        triples += _work(B + f"work/w{w:02d}", authors, dates[w % len(dates)], ranks=w % 17 != 3)
+    # hyperauthored at the default cap's boundary: 100 and 101 authors
+    for size in (100, 101):
+        authors = [HUB, *coauthors[:size - 1]]
+        triples += _work(B + f"work/big{size}", authors, "2015")
+    # a work the hub authored twice (two roles), and a work without the hub
+    triples += _work(B + "work/twice", [HUB, coauthors[1], HUB], "2012")
+    triples += _work(B + "work/others", [coauthors[2], coauthors[3]], "2020")
+    return triples
+
+
+def _index_persons() -> list[str]:
+    """The hub, co-authors with one or two names, and persons with no co-author (the canned
+    query takes 0.2 s with a small cap: not every person is tried)."""
+    others = ("c000", "c001", "c005", "c014", "c042", "c149", "alone", "nobody", "unnamed", "untyped")
+    return [HUB, B + "org/council", *(B + "person/" + name for name in others)]
+
+
+@pytest.fixture(scope="module")
+def indexed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from scholargraph.dump import write_store
+
+    out = tmp_path_factory.mktemp("indexed")
+    write_store(_varied_graph(), out / "oxigraph")
+    return out
+
+
+def test_the_build_writes_the_index_and_it_gives_the_canned_table(indexed_build: Path) -> None:
+    from scholargraph.network import COAUTHOR_INDEX
+
+    assert (indexed_build / "oxigraph" / COAUTHOR_INDEX).is_file()
+    index = open_backend(graph_dir=indexed_build).coauthor_index()  # type: ignore[attr-defined]
+    assert index is not None
+    canned = OxigraphBackend(pyoxigraph.Store.read_only(str(indexed_build / "oxigraph")))
+    query = load_queries()["coauthors"]
+    sizes = set()
+    for person in _index_persons():
+        for cap in INDEX_CAPS:
+            expected = canned.select(bind_query(query, {"person": person, "max_authors": cap}, canned))
+            assert index.coauthors(person, cap) == expected, (person, cap)
+            assert run_query("coauthors", {"person": person, "max_authors": cap}, graph_dir=indexed_build) == expected
+            sizes.add((person, cap, len(expected)))
+    hub = [n for person, cap, n in sorted(sizes) if person == HUB]  # by cap
+    assert hub == sorted(hub) and len(set(hub)) >= 4 and hub[0] > 0  # works without ranks are kept
+    assert all(n == 0 for person, _, n in sizes if person.endswith(("/alone", "/nobody")))
+    # the 101-author work counts from a cap of 101 on
+    shared = {cap: run_query("coauthors", {"person": HUB, "max_authors": cap}, graph_dir=indexed_build).rows
+              for cap in (99, 100, 101)}
+    assert shared[99] != shared[100] != shared[101]
+    rows = run_query("coauthors", {"person": HUB, "max_authors": 10**6}, graph_dir=indexed_build).rows
+    assert {name for iri, name, *_ in rows if iri == B + "person/c005"} == {"Zoë Twice", "Ana Twice"}  # a row each
+    assert len(rows) > 100 and "Émile Même" in {row[1] for row in rows}
+    assert not {row[0] for row in rows} & {B + "org/council", B + "person/unnamed", B + "person/untyped", HUB}
+    assert any(row[3] is None for row in rows) and any(row[3] == -50 for row in rows)
+
+
+def test_the_sample_build_has_the_index(sample_build: Path) -> None:
+    assert open_backend(graph_dir=sample_build).coauthor_index() is not None  # type: ignore[attr-defined]
+
+
+def test_the_index_is_left_aside_once_the_store_is_written_to(tmp_path: Path) -> None:
+    from scholargraph.dump import write_store
+    from scholargraph.network import CoauthorIndex
+
+    write_store(_varied_graph(), tmp_path / "oxigraph")
+    assert CoauthorIndex.open(tmp_path / "oxigraph") is not None
+    before = run_query("coauthors", {"person": HUB}, graph_dir=tmp_path).rows
+    store = pyoxigraph.Store(str(tmp_path / "oxigraph"))
+    store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in _person(B + "person/new", "Aaron New")
+                 + _work(B + "work/new", [HUB, B + "person/new"]))
+    store.flush()
+    del store
+    assert CoauthorIndex.open(tmp_path / "oxigraph") is None
+    after = run_query("coauthors", {"person": HUB}, graph_dir=tmp_path)
+    assert after == _canned(tmp_path / "oxigraph", {"person": HUB})
+    assert len(after.rows) == len(before) + 1
+    # rebuilt: a new index for the new store
+    write_store(_varied_graph()[:-20], tmp_path / "oxigraph")
+    assert CoauthorIndex.open(tmp_path / "oxigraph") is not None
+    assert run_query("coauthors", {"person": HUB}, graph_dir=tmp_path) == _canned(tmp_path / "oxigraph", {"person": HUB})
+
+
+def test_the_index_hands_back_what_sparql_orders_otherwise(tmp_path: Path) -> None:
+    from scholargraph.dump import write_store
+    from scholargraph.network import CoauthorIndex
+
+    blank = pyoxigraph.BlankNode()
+    extra = [
+        _t(B + "person/c007", FOAF + "name", pyoxigraph.Literal("Siete", language="es")),
+        _t(blank, RDF_TYPE, FOAF + "Person"), _t(blank, FOAF + "name", "Anonymous"),
+        *_person(B + "person/p1", "P One"), *_person(B + "person/p2", "P Two"),
+        *_work(B + "work/with-blank", [B + "person/p1", blank]),
+    ]
+    write_store(_varied_graph() + extra, tmp_path / "oxigraph")
+    index = CoauthorIndex.open(tmp_path / "oxigraph")
+    assert index is not None
+    for person in (HUB, B + "person/p1"):
+        assert index.coauthors(person, 100) is None  # a tagged name; a blank-node co-author
+        table = run_query("coauthors", {"person": person}, graph_dir=tmp_path)
+        assert table == _canned(tmp_path / "oxigraph", {"person": person}) and len(table) > 0
+    assert index.coauthors(B + "person/p2", 100) is not None
+    # the packaged query only
+    query = load_queries()["coauthors"]
+    backend = open_backend(graph_dir=tmp_path)
+    changed = CannedQuery.from_text(query.text + "# changed\n", "coauthors")
+    assert embedded_coauthors(changed, {"person": f"<{B}person/p2>", "max_authors": "100"}, backend) is None
+
+
+@pytest.mark.parametrize(
+    "rank",
+    [pyoxigraph.Literal("7"), pyoxigraph.Literal("2.5", datatype=pyoxigraph.NamedNode(XSD + "decimal")),
+     pyoxigraph.NamedNode(B + "rank/1")],
+)
+def test_no_index_where_ranks_are_not_integers(tmp_path: Path, rank: object) -> None:
+    from scholargraph.dump import write_store
+    from scholargraph.network import COAUTHOR_INDEX
+
+    odd = _t(B + "work/w00/role/1", "https://w3id.org/scholargraph/ns#authorRank", rank)
+    write_store([*_varied_graph(), odd], tmp_path / "oxigraph")
+    assert not (tmp_path / "oxigraph" / COAUTHOR_INDEX).exists()
+    for cap in (1, 2, 100):
+        params: dict[str, object] = {"person": HUB, "max_authors": cap}
+        assert run_query("coauthors", params, graph_dir=tmp_path) == _canned(tmp_path / "oxigraph", params)

@@ -934,7 +934,8 @@ def run_dump_command(build_dir: Path, gzip: bool, *, settings: Settings | None =
 
 
 def write_store(triples: Iterable[Triple], directory: Path, *, ntriples: Path | None = None) -> None:
-    """A persistent embedded Oxigraph store holding the graph (for fast queries).
+    """A persistent embedded Oxigraph store holding the graph (for fast queries), with
+    the co-authors index in its directory.
 
     ``ntriples``: a file already holding the graph as N-Triples, loaded instead of ``triples``.
     """
@@ -950,6 +951,10 @@ def write_store(triples: Iterable[Triple], directory: Path, *, ntriples: Path | 
         store.bulk_load(_serialize(list(triples), ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES)
     store.flush()
     del store
+    # the co-authors of one person in a millisecond or two (see network.CoauthorIndex)
+    from .network import write_coauthor_index
+
+    write_coauthor_index(tmp)
     if directory.exists():
         shutil.rmtree(directory)
     os.replace(tmp, directory)

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import re
 import sys
 import textwrap
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,12 +35,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import QueryError, ScholargraphError
-from .queries import ParamType, SparqlBackend, bind_query, embedded_network, load_queries, open_backend, resolve_entity
+from .queries import (
+    ParamType,
+    ResultTable,
+    SparqlBackend,
+    Term,
+    bind_query,
+    embedded_network,
+    load_queries,
+    open_backend,
+    resolve_entity,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = [
+    "COAUTHOR_INDEX",
+    "CoauthorIndex",
     "CoauthorNetwork",
     "Collaboration",
     "NetworkPerson",
@@ -47,6 +61,7 @@ __all__ = [
     "network_from_backend",
     "run_network_command",
     "write_csv",
+    "write_coauthor_index",
     "write_gexf",
     "write_graphml",
     "write_network",
@@ -300,6 +315,196 @@ def embedded_network_tables(store: Any, max_authors: int, *, union: bool = False
         ("source", "source_name", "target", "target_name", "weight", "first_year", "last_year"), tuple(edge_rows)
     )
     return nodes, network
+
+
+# --------------------------------------------------------------------------- the store's co-authors index
+
+COAUTHOR_INDEX = "scholargraph-coauthors.sqlite"
+"""The co-authors index, a file inside the store's directory (it goes where the store goes)."""
+_INDEX_FORMAT = "1"
+
+# the flat tables the index is made of, read from the store as the canned query reads it
+_INDEX_QUERIES = (
+    f"SELECT DISTINCT ?w ?a WHERE {{ ?w <{_SCHEMA_AUTHOR}> ?a FILTER (!isLiteral(?a)) }}",
+    f"SELECT DISTINCT ?p ?n WHERE {{ ?p a <{_FOAF_PERSON}> ; <{_FOAF_NAME}> ?n }}",
+    # each work's years as coauthors.rq takes them: 9999 and 0 stand for "undated"
+    f"SELECT ?w (MIN(COALESCE(xsd:integer(SUBSTR(STR(?d), 1, 4)), 9999)) AS ?lo)"
+    f" (MAX(COALESCE(xsd:integer(SUBSTR(STR(?d), 1, 4)), 0)) AS ?hi)"
+    f" WHERE {{ ?w <{_SCHEMA_DATE}> ?d }} GROUP BY ?w",
+    # whether the store compares each rank as the integer it is written as
+    f"SELECT ?k (?k = xsd:integer(STR(?k)) AS ?same) WHERE {{ {{ SELECT DISTINCT ?k WHERE {{ ?r <{_SG_RANK}> ?k }} }} }}",
+    f"SELECT ?w (MAX(xsd:integer(STR(?k))) AS ?top)"
+    f" WHERE {{ ?w <{_PRO_CONTEXT}> ?r . ?r <{_SG_RANK}> ?k }} GROUP BY ?w",
+)
+_INDEX_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE author (id INTEGER PRIMARY KEY, value TEXT NOT NULL, blank INTEGER NOT NULL);
+CREATE TABLE work (id INTEGER PRIMARY KEY, top_rank INTEGER, low INTEGER NOT NULL, high INTEGER NOT NULL);
+CREATE TABLE authorship (author INTEGER NOT NULL, work INTEGER NOT NULL, PRIMARY KEY (author, work)) WITHOUT ROWID;
+CREATE TABLE name (id INTEGER PRIMARY KEY, person INTEGER NOT NULL, value TEXT NOT NULL, plain INTEGER NOT NULL);
+"""
+_INDEX_KEYS = """
+CREATE INDEX author_value ON author (value);
+CREATE INDEX authorship_work ON authorship (work, author);
+CREATE INDEX name_person ON name (person);
+"""
+# coauthors.rq over the tables: the person's works up to the cap, their other authors'
+# names; one row per (co-author, name), the works counted (an author of a work once)
+_INDEX_SELECT = """
+SELECT c.value, c.blank, n.value, n.plain, COUNT(*), MIN(w.low), MAX(w.high)
+FROM author AS p
+JOIN authorship AS mine ON mine.author = p.id
+JOIN work AS w ON w.id = mine.work
+JOIN authorship AS theirs ON theirs.work = w.id AND theirs.author != p.id
+JOIN name AS n ON n.person = theirs.author
+JOIN author AS c ON c.id = theirs.author
+WHERE p.value = ? AND p.blank = 0 AND (w.top_rank IS NULL OR w.top_rank <= ?)
+GROUP BY theirs.author, n.id
+"""
+
+
+def _store_fingerprint(directory: Path) -> str:
+    """The store's files as they are: RocksDB's ``IDENTITY`` (made anew with each store)
+    and the name and size of every file, the index and RocksDB's ``LOG`` files left out.
+
+    Writing to the store adds to its log, writes new tables and a new manifest: this changes.
+    """
+    import json
+
+    files = sorted(
+        (entry.name, entry.stat().st_size)
+        for entry in directory.iterdir()
+        if entry.is_file() and not entry.name.startswith(("LOG", COAUTHOR_INDEX))
+    )
+    identity = directory / "IDENTITY"
+    return json.dumps([identity.read_text("utf-8", "replace") if identity.is_file() else None, files])
+
+
+def write_coauthor_index(directory: Path) -> Path | None:
+    """Index the co-authorships of the closed persistent store in ``directory``, into a file
+    in that directory, for :class:`CoauthorIndex`.
+
+    None (and no index) where the store's author ranks are not integers it compares as
+    such: the queries then run as written.  About 1.5 s at a million triples.
+    """
+    import sqlite3
+
+    import pyoxigraph
+
+    from .queries import OxigraphBackend
+
+    store = pyoxigraph.Store.read_only(str(directory))
+    union = OxigraphBackend(store)._union
+    prefixes = {"xsd": _XSD}
+
+    def rows(query: str) -> list[Any]:
+        return [tuple(row) for row in store.query(query, prefixes=prefixes, use_default_graph_as_union=union)]
+
+    with ThreadPoolExecutor(max_workers=len(_INDEX_QUERIES)) as pool:
+        authorships, named, dated, ranks, tops = pool.map(rows, _INDEX_QUERIES)
+    del store
+    path = directory / COAUTHOR_INDEX
+    path.unlink(missing_ok=True)
+    for rank, same in ranks:
+        if same is None or same.value != "true" or not _INTEGER_LEXICAL.fullmatch(rank.value):
+            return None
+
+    literal, blank = pyoxigraph.Literal, pyoxigraph.BlankNode
+    author_ids: dict[Any, int] = {}
+    work_ids: dict[Any, int] = {}
+    pairs = []
+    for work, author in authorships:
+        author_id = author_ids.setdefault(author, len(author_ids))
+        pairs.append((author_id, work_ids.setdefault(work, len(work_ids))))
+    years = {work: (int(low.value), int(high.value)) for work, low, high in dated}
+    top = {work: int(rank.value) for work, rank in tops}
+    names = [
+        (author_ids[person], name.value, type(name) is literal and not name.language and name.datatype.value == _XSD_STRING)
+        for person, name in named
+        if person in author_ids
+    ]
+    tmp = directory / f"{COAUTHOR_INDEX}.tmp"
+    tmp.unlink(missing_ok=True)
+    connection = sqlite3.connect(tmp)
+    try:
+        connection.executescript(_INDEX_SCHEMA)
+        connection.executemany(
+            "INSERT INTO author VALUES (?, ?, ?)",
+            ((n, a.value, type(a) is blank) for a, n in author_ids.items()),
+        )
+        connection.executemany(
+            "INSERT INTO work VALUES (?, ?, ?, ?)",
+            ((n, top.get(w), *years.get(w, (9999, 0))) for w, n in work_ids.items()),
+        )
+        connection.executemany("INSERT INTO authorship VALUES (?, ?)", pairs)
+        connection.executemany("INSERT INTO name (person, value, plain) VALUES (?, ?, ?)", names)
+        connection.executescript(_INDEX_KEYS)
+        connection.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            (("format", _INDEX_FORMAT), ("store", _store_fingerprint(directory)), ("union", str(union))),
+        )
+        connection.commit()
+    finally:
+        connection.close()
+    os.replace(tmp, path)
+    return path
+
+
+class CoauthorIndex:
+    """The co-authors index of a persistent store, answering ``coauthors.rq`` in a
+    millisecond or two where the store takes 13 ms for a person with 369 co-authors.
+
+    Opened only while the store's files are those it was made from.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, directory: Path) -> CoauthorIndex | None:
+        """The index of the store in ``directory``; None if there is none, or the store changed since."""
+        import sqlite3
+
+        path = directory / COAUTHOR_INDEX
+        if not path.is_file():
+            return None
+        try:
+            connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            meta = dict(connection.execute("SELECT key, value FROM meta"))
+        except sqlite3.Error:
+            return None
+        if meta.get("format") != _INDEX_FORMAT or meta.get("store") != _store_fingerprint(directory):
+            connection.close()
+            return None
+        return cls(connection)
+
+    def coauthors(self, person: str, max_authors: int) -> ResultTable | None:
+        """The ``coauthors`` result table for the IRI ``person``: the rows, terms and order
+        the canned query gives; None where a co-author is a blank node or has a name that is
+        not a plain string (SPARQL orders them otherwise)."""
+        with self._lock:
+            found = self._connection.execute(_INDEX_SELECT, (person, max_authors)).fetchall()
+        if any(blank or not plain for _, blank, _, plain, _, _, _ in found):
+            return None
+        # ORDER BY DESC(?shared_works) ?name ?coauthor: plain strings and IRIs by code point
+        found.sort(key=lambda row: (-row[4], row[2], row[0]))
+        integers: dict[int, Term] = {}
+
+        def integer(value: int) -> Term:
+            term = integers.get(value)
+            if term is None:
+                term = integers[value] = Term("literal", str(value), _XSD_INTEGER)
+            return term
+
+        rows = tuple(
+            (
+                Term("uri", coauthor), Term("literal", name), integer(shared),
+                integer(low) if low < 9999 else None, integer(high) if high > 0 else None,
+            )
+            for coauthor, _, name, _, shared, low, high in found
+        )
+        return ResultTable(("coauthor", "name", "shared_works", "first_year", "last_year"), rows)
 
 
 # --------------------------------------------------------------------------- files

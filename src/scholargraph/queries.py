@@ -36,7 +36,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from urllib.parse import urlparse
 
 import yaml
@@ -47,6 +47,9 @@ from .identifiers import normalise_doi, normalise_hal, normalise_orcid, normalis
 from .names import org_key, person_key
 from .namespaces import DATACITE, DCTERMS, FOAF, LITERAL, SCHEMA, XSD
 from .resources import resource_dir
+
+if TYPE_CHECKING:
+    from .network import CoauthorIndex
 
 __all__ = [
     "CannedQuery",
@@ -183,19 +186,34 @@ class OxigraphBackend:
     """The embedded pyoxigraph store (persistent ``build/oxigraph/`` or in memory).
 
     ``read_only``: the store is a snapshot that cannot change (a persistent store
-    opened read-only), so look-ups made to resolve names may be kept.
+    opened read-only), so look-ups made to resolve names may be kept.  ``directory``:
+    where such a store is, for the co-authors index the build leaves in it.
     """
 
-    def __init__(self, store: Any, *, read_only: bool = False) -> None:
+    def __init__(self, store: Any, *, read_only: bool = False, directory: Path | None = None) -> None:
         import pyoxigraph
 
         self.store = store
         self.read_only = read_only
+        self.directory = directory
         self._kept_rows: dict[str, list[tuple[Value, ...]]] = {}
+        self._coauthor_index: CoauthorIndex | None = None
+        self._coauthor_index_looked_up = False
         # A store loaded from a TriG dump keeps its triples in named graphs only;
         # then the default graph is their union.
         default = pyoxigraph.DefaultGraph()
         self._union = next(iter(store.quads_for_pattern(None, None, None, default)), None) is None
+
+    def coauthor_index(self) -> CoauthorIndex | None:
+        """The store's :class:`~scholargraph.network.CoauthorIndex`, opened once; None for a
+        store that is not a read-only persistent one, has none, or changed since it was made."""
+        if not self._coauthor_index_looked_up:
+            if self.read_only and self.directory is not None:
+                from .network import CoauthorIndex
+
+                self._coauthor_index = CoauthorIndex.open(self.directory)
+            self._coauthor_index_looked_up = True
+        return self._coauthor_index
 
     def select(self, query: str) -> ResultTable:
         import pyoxigraph
@@ -478,7 +496,7 @@ def _read_only_backend(directory: Path) -> OxigraphBackend:
             if kept is not None and kept[0] == state:
                 _OPEN_STORES[key] = kept  # the most recently used last
                 return kept[1]
-        backend = OxigraphBackend(pyoxigraph.Store.read_only(str(key)), read_only=True)
+        backend = OxigraphBackend(pyoxigraph.Store.read_only(str(key)), read_only=True, directory=key)
     except OSError as exc:
         raise QueryError(f"{directory}: cannot open the store ({exc}); run 'scholargraph build' again") from None
     with _OPEN_STORES_LOCK:
@@ -1020,8 +1038,10 @@ def _is_packaged(query: CannedQuery) -> bool:
 def embedded_coauthors(
     query: CannedQuery, terms: Mapping[str, str], backend: SparqlBackend
 ) -> ResultTable | None:
-    """``coauthors`` on the embedded store, by :data:`_COAUTHORS_ON_OXIGRAPH`: the rows,
-    terms and order the canned query gives.
+    """``coauthors`` on the embedded store, from the co-authors index the build leaves in
+    a persistent store (:class:`~scholargraph.network.CoauthorIndex`) while the store is
+    unchanged, else by :data:`_COAUTHORS_ON_OXIGRAPH`: the rows, terms and order the
+    canned query gives.
 
     Only for the packaged query text with both parameters bound (``terms``, as
     rendered for the canned query), on a pyoxigraph store; None otherwise, and
@@ -1032,6 +1052,12 @@ def embedded_coauthors(
         return None
     if not _is_packaged(query):
         return None
+    index = backend.coauthor_index()
+    person = terms["person"]
+    if index is not None and person.startswith("<") and person.endswith(">"):
+        table = index.coauthors(person[1:-1], int(terms["max_authors"]))
+        if table is not None:
+            return table
     found = backend.select(_bind_terms(replace(query, text=_COAUTHORS_ON_OXIGRAPH), terms))
     for coauthor, name, *_ in found.terms:
         if coauthor is None or coauthor.kind != "uri" or name is None or name.datatype or name.language:
