@@ -165,3 +165,31 @@ def test_fold_by_character_as_fold_of_the_whole_text() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
         assert fold(text) == dates._fold_text(text), repr(text)
     assert fold("ΟΔΟΣ Σ") == dates._fold_text("ΟΔΟΣ Σ") == "οδος σ"
+
+
+def test_find_dates_case_sensitive_on_folded_text_as_ignorecase() -> None:
+    """``find_dates`` searches folded text case-sensitively: the dates IGNORECASE finds, in order, at the same offsets."""
+    import random
+
+    from scholargraph import dates
+
+    # (a dotless "ı" in "juin" or "juillet" makes parse_date fail: not here)
+    pieces = ["Janvier", "FÉVRIER", "août", "avrıl 2020", "Janvıer 1999", "juillet", "Sept.", "MAY", "mai", "1er", "29", "3rd", "2,", " ",
+              "\u00a0", "2021", "1999", "2020-01", "2021-09-29", "29/09/2021", "01/2020", "31/02/2020", "hal-", "10.",
+              "/", ".", "-", "ſeptembre", "İ", "\u212a", "Σ", "ﬁ", "e\u0301", "«", "Avril", "DEC", "déc."]
+    rng = random.Random(23)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        folded = fold(text)
+        if len(folded) != len(text):
+            folded = dates.fold_each(text)
+        expected = []
+        for m in dates._FIND_RE.finditer(folded):
+            try:
+                date = parse_date(m.group(1))
+            except InvalidDate:
+                continue
+            if date is not None:
+                expected.append((m.start(1), m.end(1), date))
+        assert find_dates(text) == expected, repr(text)
+    assert find_dates("avrıl 2020") == [(0, 10, PartialDate(2020, 4))]  # IGNORECASE takes "ı" for "i"

@@ -209,6 +209,11 @@ def _parts(date: PartialDate) -> tuple[int, ...]:
 # (?=…): every date starts with a digit or a month's first letter; checking that first halves the search
 _DATE_STARTS = "".join(sorted({name[0] for name in MONTHS}))
 _FIND_RE = re.compile(rf"(?<![\w\-./])(?=[\d{_DATE_STARTS}])({DATE_PATTERN})(?![\w-]|[./]\d)", re.IGNORECASE)
+# The same, case-sensitive (faster): on folded text it finds the same dates, for folding leaves
+# no capital; IGNORECASE also takes the dotless "ı" (and "İ", "ſ", the Kelvin sign, which folding
+# replaces) for an ASCII letter, so a text with one of them is searched with _FIND_RE.
+_FIND_FOLDED = re.compile(_FIND_RE.pattern)
+_IGNORECASE_ODD = ("\u0131", "\u0130", "\u017f", "\u212a")
 
 
 class _FoldChar(dict):  # type: ignore[type-arg]
@@ -238,7 +243,8 @@ def find_dates(text: str) -> list[tuple[int, int, PartialDate]]:
     if len(folded) != len(text):  # folding changed lengths: search a length-preserving copy
         folded = fold_each(text)
     found: list[tuple[int, int, PartialDate]] = []
-    for m in _FIND_RE.finditer(folded):
+    odd = not folded.isascii() and any(char in folded for char in _IGNORECASE_ODD)
+    for m in (_FIND_RE if odd else _FIND_FOLDED).finditer(folded):
         try:
             date = parse_date(m.group(1))
         except InvalidDate:
