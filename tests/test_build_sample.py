@@ -352,7 +352,7 @@ def test_staged_dumps_are_dropped_when_the_graph_does_not_conform(tmp_path: Path
     out = tmp_path / "out"
     build(Settings().with_paths(DATA, out), jobs=1)
     monkeypatch.setattr(building, "STAGED_DUMPS_MIN_TRIPLES", 0)
-    monkeypatch.setattr(validation, "validate_triples", lambda *a, **k: validation.ValidationReport(False, (), Graph()))
+    monkeypatch.setattr(validation, "validate_lines", lambda *a, **k: validation.ValidationReport(False, (), Graph()))
     with pytest.raises(ValidationFailed):
         build(Settings().with_paths(DATA, out), jobs=1)
     assert sorted(p.name for p in out.iterdir()) == ["cache", "merges.yaml", "report.yaml", "validation.txt"]
@@ -469,9 +469,22 @@ def test_a_file_written_aside_is_stopped_when_the_build_fails(tmp_path: Path, mo
     def broken(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         raise ValueError("mapping broke")
 
-    monkeypatch.setattr(building, "build_triples", broken)
+    monkeypatch.setattr(building, "build_lines", broken)
     out = tmp_path / "out"
     with pytest.raises(ValueError, match="mapping broke"):
         build(Settings().with_paths(DATA, out), jobs=1)
     assert not (out / "merges.yaml").exists()
     assert not list(out.glob(".*.part"))
+
+
+def test_mapping_lines_are_the_triples_in_n_triples(built) -> None:
+    """The build hands on N-Triples lines; its triples are those lines parsed, in order."""
+    from scholargraph.mapping import build_lines, parse_lines
+
+    lines = build_lines(built.resolved, Settings().base_iri)
+    assert lines == built.lines
+    assert "".join(lines).encode() == ox.serialize(built.triples, format=ox.RdfFormat.N_TRIPLES)
+    assert parse_lines(lines) == built.triples == build_triples(built.resolved, Settings().base_iri)
+    assert len(built.triples) == len(lines) == 1344
+    keys = [(t.subject.value, t.predicate.value, str(t.object)) for t in built.triples]
+    assert keys == sorted(keys)

@@ -109,7 +109,7 @@ def test_a_graph_that_does_not_conform_leaves_no_dump(tmp_path: Path, monkeypatc
         severity="Violation", focus="https://example.org/scholargraph/work/x", path=None,
         message="work has no dcterms:title", shape="sg:WorkShape", source="data/cv.md", line=3, label="x", kind="work",
     )
-    monkeypatch.setattr(validation, "validate_triples", lambda *a, **k: validation.ValidationReport(False, (bad,), Graph()))
+    monkeypatch.setattr(validation, "validate_lines", lambda *a, **k: validation.ValidationReport(False, (bad,), Graph()))
     result = runner.invoke(main, ["build", str(DATA), "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert 'data/cv.md:3: work "x": work has no dcterms:title (shape sg:WorkShape)' in result.output

@@ -46,6 +46,11 @@ def to_rdflib(triples: list[ox.Triple]) -> Graph:
     return graph
 
 
+def nt_lines(triples: list[ox.Triple]) -> list[str]:
+    """The lines validate_lines takes: pyoxigraph's N-Triples, each line once."""
+    return list(dict.fromkeys(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples))
+
+
 def top_level_messages(report: ValidationReport) -> list[str]:
     graph = report.report_graph
     sh_result = URIRef(SH + "result")
@@ -139,7 +144,7 @@ def sample_triples(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Triple]:
 def test_sample_build_the_same(sample_triples: list[ox.Triple], monkeypatch: pytest.MonkeyPatch) -> None:
     graph = to_rdflib(sample_triples)
     assert len(graph) == len(set(sample_triples))
-    assert len(validation._partition(sample_triples, "", inverse_links=validation._inverse_links())) > 1
+    assert len(validation._partition(nt_lines(sample_triples), "", inverse_links=validation._inverse_links())) > 1
     assert_same(graph, sample_triples, monkeypatch)
 
 
@@ -166,7 +171,7 @@ def test_benchmark_graph_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_big_graphs_are_validated_in_bounded_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     graph = generate(30_000, seed=11)
     chunks = validation._partition(
-        from_rdflib(graph), validation._shapes_digest(None), inverse_links=validation._inverse_links()
+        nt_lines(from_rdflib(graph)), validation._shapes_digest(None), inverse_links=validation._inverse_links()
     )
     total = sum(chunk.size for chunk in chunks)
     assert len(validation._batches(chunks, 2)) == 2  # under BATCH_MAX_TRIPLES: one batch per worker
@@ -214,7 +219,7 @@ def test_cache_hits_and_changed_documents(
     cache = tmp_path / "validation"
     first = validate_triples(sample_triples, source_root="data/", cache_dir=cache, jobs=1)
     entries = sorted(p.name for p in cache.glob("*.json"))
-    chunks = validation._partition(sample_triples, validation._shapes_digest(None), inverse_links=validation._inverse_links())
+    chunks = validation._partition(nt_lines(sample_triples), validation._shapes_digest(None), inverse_links=validation._inverse_links())
     assert len(entries) == len(chunks) > 1
     entry = json.loads((cache / entries[0]).read_text(encoding="utf-8"))
     assert set(entry) == {"format", "results", "report"}

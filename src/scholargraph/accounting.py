@@ -29,6 +29,7 @@ from .namespaces import PROV
 from .records import Document
 
 _WAS_DERIVED_FROM = str(PROV.wasDerivedFrom)
+_DERIVED_FROM_IN_LINE = f" <{_WAS_DERIVED_FROM}> <"
 _LINE_FRAGMENT = re.compile(r"line=(\d+)(?:,(\d+))?")
 
 
@@ -53,13 +54,24 @@ def cited_lines(triples: Iterable[Any], source_iri: str) -> set[int]:
 
 
 def citations(triples: Iterable[Any]) -> dict[str, set[int]]:
-    """Every source IRI that provenance cites, with the lines cited (see :func:`cited_lines`)."""
+    """Every source IRI that provenance cites, with the lines cited (see :func:`cited_lines`).
+
+    ``triples`` may also be N-Triples lines (``<s> <p> <o> .``, as
+    :func:`scholargraph.mapping.build_lines` writes them).
+    """
     cited: dict[str, set[int]] = {}
     for triple in triples:
-        predicate, obj = (triple.predicate, triple.object) if hasattr(triple, "predicate") else (triple[1], triple[2])
-        if _iri(predicate) != _WAS_DERIVED_FROM:
-            continue
-        base, hash_mark, fragment = _iri(obj).partition("#")
+        if isinstance(triple, str):
+            end = triple.find(" ")  # the subject has no space: the predicate follows it
+            if not triple.startswith(_DERIVED_FROM_IN_LINE, end):
+                continue
+            obj = triple[end + len(_DERIVED_FROM_IN_LINE) : triple.rindex(">")]
+        else:
+            predicate, obj = (triple.predicate, triple.object) if hasattr(triple, "predicate") else (triple[1], triple[2])
+            if _iri(predicate) != _WAS_DERIVED_FROM:
+                continue
+            obj = _iri(obj)
+        base, hash_mark, fragment = obj.partition("#")
         match = _LINE_FRAGMENT.fullmatch(fragment) if hash_mark else None
         lines = cited.setdefault(base, set())
         if match is not None and match.group(2) is not None:

@@ -29,6 +29,7 @@ import signal
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -39,7 +40,7 @@ from .cache import DocumentCache, code_fingerprint
 from .config import Limits, Settings
 from .curated import load_curated
 from .errors import DocumentError, ValidationFailed
-from .mapping import Triple, build_triples
+from .mapping import Triple, build_lines, build_triples, parse_lines
 from .readers import read_document
 from .records import Document, Unmapped, WorkType
 from .resolve import MergeReport, Resolved, resolve
@@ -65,12 +66,17 @@ class BuildResult:
 
     documents: tuple[Document, ...]
     resolved: Resolved
-    triples: list[Triple]
+    lines: list[str]  # the graph as sorted N-Triples lines (mapping.build_lines)
     out_dir: Path
     counts: dict[str, int] = field(default_factory=dict)
     validation: object | None = None
     cache: DocumentCache | None = None  # hits and misses of the document cache
     unaccounted: dict[str, list[int]] = field(default_factory=dict)  # lines neither cited nor reported
+
+    @cached_property
+    def triples(self) -> list[Triple]:
+        """The graph's pyoxigraph triples, in the order of :attr:`lines`, parsed on first use."""
+        return parse_lines(self.lines)
 
     @property
     def unmapped(self) -> list[Unmapped]:
@@ -329,7 +335,7 @@ def build(
     # process while this one maps: mapping uses one CPU
     merges = _WrittenAside(out / "merges.yaml", lambda path: _dump_yaml(_merges_data(resolved.report), path))
     try:
-        triples = build_triples(resolved, settings.base_iri)
+        lines = build_lines(resolved, settings.base_iri)
     except BaseException:
         merges.cancel()
         raise
@@ -339,12 +345,12 @@ def build(
     # process into a staging folder while this one writes the reports and validates,
     # and moved into place only if the graph conforms.
     staged = (
-        _StagedDumps(triples, documents, settings, out, gzip)
-        if validate and len(triples) >= STAGED_DUMPS_MIN_TRIPLES
+        _StagedDumps(lines, documents, settings, out, gzip)
+        if validate and len(lines) >= STAGED_DUMPS_MIN_TRIPLES
         else None
     )
     try:
-        result = _report_and_validate(documents, resolved, triples, settings, out, cache, validate, use_cache, jobs, merges)
+        result = _report_and_validate(documents, resolved, lines, settings, out, cache, validate, use_cache, jobs, merges)
     except BaseException:
         merges.cancel()
         if staged is not None:
@@ -353,15 +359,15 @@ def build(
     if staged is not None:
         staged.finish()
     else:
-        dump.write_dumps(triples, documents, settings, out, gzip=gzip)
-        dump.write_store(triples, out / "oxigraph")
+        dump.write_dumps(result.triples, documents, settings, out, gzip=gzip)
+        dump.write_store(result.triples, out / "oxigraph")
     return result
 
 
 def _report_and_validate(
     documents: tuple[Document, ...],
     resolved: Resolved,
-    triples: list[Triple],
+    lines: list[str],
     settings: Settings,
     out: Path,
     cache: DocumentCache | None,
@@ -375,18 +381,18 @@ def _report_and_validate(
     Raises :class:`ValidationFailed` (after writing ``validation.txt`` and
     removing every dump) when the graph does not conform.
     """
-    result = BuildResult(documents, resolved, triples, out, entity_counts(resolved), cache=cache)
+    result = BuildResult(documents, resolved, lines, out, entity_counts(resolved), cache=cache)
     # nothing silently lost: lines no record cites and no reader reported are listed too
-    result.unaccounted = unaccounted(documents, triples, settings.base_iri, read_texts(documents, settings.data_dir, settings.limits))
+    result.unaccounted = unaccounted(documents, lines, settings.base_iri, read_texts(documents, settings.data_dir, settings.limits))
     merges.finish()
     _dump_yaml(_report_data(documents, result.unaccounted), out / "report.yaml")
     if not validate:
         return result
 
-    from .validate import validate_triples
+    from .validate import validate_lines
 
-    report = validate_triples(
-        triples,
+    report = validate_lines(
+        lines,
         source_root=f"{settings.data_dir.as_posix().rstrip('/')}/",
         jobs=default_jobs() if jobs is None else max(1, jobs),
         cache_dir=out / "cache" / "validation" if use_cache else None,
@@ -474,21 +480,19 @@ class _StagedDumps:
     with its message (a ``DocumentError`` stays one).
     """
 
-    def __init__(self, triples: list[Triple], documents: tuple[Document, ...], settings: Settings, out: Path, gzip: bool) -> None:
+    def __init__(self, lines: list[str], documents: tuple[Document, ...], settings: Settings, out: Path, gzip: bool) -> None:
         import pickle
         import subprocess
         import sys
         from dataclasses import replace
-
-        import pyoxigraph as ox
 
         self.out = out
         self.gzip = gzip
         self.staging = out / STAGING_DIR
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
-        with open(self.staging / "input.nt", "wb") as handle:
-            ox.serialize(triples, handle, format=ox.RdfFormat.N_TRIPLES)
+        with open(self.staging / "input.nt", "w", encoding="utf-8", newline="", buffering=1 << 20) as text:
+            text.writelines(lines)
         sources = tuple(replace(d, records=(), unmapped=(), owner=None) for d in documents)
         with open(self.staging / "input.pickle", "wb") as handle:
             pickle.dump((sources, settings, gzip), handle)

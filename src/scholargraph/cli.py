@@ -115,7 +115,7 @@ def _print_summary(result: Any) -> None:
     if validation is not None and hasattr(validation, "counts"):
         counts = validation.counts()
         out.print(f"Validation: conforms ({counts.get('Warning', 0)} warnings)")
-    out.print(f"{len(result.triples)} triples written to {result.out_dir / 'graph.ttl'}; "
+    out.print(f"{len(result.lines)} triples written to {result.out_dir / 'graph.ttl'}; "
               f"merges in {result.out_dir / 'merges.yaml'}", markup=False)
 
 

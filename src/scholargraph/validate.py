@@ -94,6 +94,7 @@ __all__ = [
     "run_validate_command",
     "validate_file",
     "validate_graph",
+    "validate_lines",
     "validate_triples",
 ]
 
@@ -408,7 +409,7 @@ class _Chunk:
 
 
 def validate_triples(
-    triples: Sequence["pyoxigraph.Triple"],
+    triples: Iterable["pyoxigraph.Triple"],
     *,
     shapes: Graph | None = None,
     source_root: str = "",
@@ -416,6 +417,24 @@ def validate_triples(
     cache_dir: Path | None = None,
 ) -> ValidationReport:
     """Validate pyoxigraph triples; the same report as :func:`validate_graph` on the same graph.
+
+    See :func:`validate_lines`, which this calls with their N-Triples lines.
+    """
+    lines = list(dict.fromkeys(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples))
+    return validate_lines(lines, shapes=shapes, source_root=source_root, jobs=jobs, cache_dir=cache_dir)
+
+
+def validate_lines(
+    lines: Sequence[str],
+    *,
+    shapes: Graph | None = None,
+    source_root: str = "",
+    jobs: int = 2,
+    cache_dir: Path | None = None,
+) -> ValidationReport:
+    """Validate a graph given as N-Triples lines, each once, in pyoxigraph's canonical forms
+    (``s p o .`` and a newline, as :func:`scholargraph.mapping.build_lines` and
+    pyoxigraph's serializer write them).
 
     The graph is cut into independent chunks (see above), validated by
     ``jobs`` processes with pySHACL on rdflib in-memory graphs, and the
@@ -431,7 +450,7 @@ def validate_triples(
     shapes_graph = _default_shapes() if project_shapes else shapes
     assert shapes_graph is not None
     digest = _shapes_digest(shapes_graph if not project_shapes else None)
-    chunks = _partition(triples, digest, inverse_links=_inverse_links() if project_shapes else None)
+    chunks = _partition(lines, digest, inverse_links=_inverse_links() if project_shapes else None)
 
     cached: dict[str, tuple[list[Violation], str]] = {}
     if cache_dir is not None:
@@ -541,15 +560,14 @@ class _UnionFind:
                 self.parent[ra] = rb
 
 
-def _partition(
-    triples: Sequence["pyoxigraph.Triple"], digest: str, *, inverse_links: frozenset[str] | None
-) -> list[_Chunk]:
-    """The chunks (see the head of this section); one chunk if ``inverse_links`` is None."""
-    rows = list(dict.fromkeys((str(t.subject), str(t.predicate), str(t.object)) for t in triples))
-    if not rows:
+def _partition(lines: Sequence[str], digest: str, *, inverse_links: frozenset[str] | None) -> list[_Chunk]:
+    """The chunks (see the head of this section) of N-Triples lines, each once
+    (see :func:`validate_lines`); one chunk if ``inverse_links`` is None."""
+    if not lines:
         return []
+    rows = [line[:-3].split(" ", 2) for line in lines]  # a subject or predicate has no space
     if inverse_links is None:
-        text = "".join(sorted(f"{s} {p} {o} .\n" for s, p, o in rows))
+        text = "".join(sorted(lines))
         nodes = {s for s, _p, _o in rows} | {o for _s, _p, o in rows}
         return [_chunk(digest, "", text, sorted(nodes), len(rows))]
 
@@ -558,20 +576,20 @@ def _partition(
     owned_literals: set[str] = set()
     types: dict[str, list[str]] = {}
     global_lines: list[str] = []
-    for s, p, o in rows:
+    for line, (s, p, o) in zip(lines, rows):
         if p in _DEPENDENT_LINKS or s[0] == "_" or o[0] == "_":
             components.union(s, o)
         elif o[0] == '"' and p in inverse_links:
             components.union(s, o)
             owned_literals.add(o)
         if p == _RDF_TYPE:
-            types.setdefault(s, []).append(f"{s} {p} {o} .\n")
+            types.setdefault(s, []).append(line)
             if o == _PROV_ENTITY and s[0] == "<":
                 _earliest(document, s, s[1:-1])
         elif p == _DERIVED_FROM and o[0] == "<":
             _earliest(document, s, o[1:-1].partition("#")[0])
         elif p == _SUBCLASS_OF:
-            global_lines.append(f"{s} {p} {o} .\n")
+            global_lines.append(line)
 
     # The group of each component: its smallest document, else a stable bucket.
     nodes = dict.fromkeys(s for s, _p, _o in rows)
@@ -589,24 +607,23 @@ def _partition(
             group = f"(no source {zlib.crc32(root.encode()) % _NO_SOURCE_BUCKETS})"
         group_of[node] = group
 
-    lines: dict[str, set[str]] = {}
+    group_lines: dict[str, set[str]] = {}
     mentioned: dict[str, set[str]] = {}
-    for s, p, o in rows:
-        line = f"{s} {p} {o} .\n"
+    for line, (s, p, o) in zip(lines, rows):
         gs = group_of[s]
-        lines.setdefault(gs, set()).add(line)
+        group_lines.setdefault(gs, set()).add(line)
         go = group_of.get(o)
         if go is not None and go != gs:
             mentioned.setdefault(gs, set()).add(o)
             if p in inverse_links:
-                lines.setdefault(go, set()).add(line)
+                group_lines.setdefault(go, set()).add(line)
                 mentioned.setdefault(go, set()).add(s)
     owned: dict[str, list[str]] = {}
     for node, group in group_of.items():
         owned.setdefault(group, []).append(node)
     chunks = []
-    for group in sorted(lines):
-        chunk_lines = lines[group]
+    for group in sorted(group_lines):
+        chunk_lines = group_lines[group]
         for node in mentioned.get(group, ()):
             chunk_lines.update(types.get(node, ()))
         chunk_lines.update(global_lines)
