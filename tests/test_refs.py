@@ -321,6 +321,9 @@ def test_initials_word_memo_answers_as_the_function() -> None:
         for word in words:
             assert refs._initials_word(word) == refs._initials_word.__wrapped__(word), word
     assert refs._initials_word("J.-P.") and not refs._initials_word("DUPONT")
+    for piece in ["J. R.", "R. A. Roe", "", " ", "JP", "J.-P. M.", "DUPONT J.", "É. F.", "Th. Ch.", "A B C"]:
+        words = piece.split()
+        assert refs._initials_only(piece) == (bool(words) and all(refs._initials_word(w) for w in words)), piece
 
 
 def test_status_and_by_prefilters_miss_nothing() -> None:

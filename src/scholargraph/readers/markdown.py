@@ -843,10 +843,8 @@ def _is_owner(name: str, owner: str) -> bool:
     """``H. R. Whitfield`` or ``Berthier C.`` written for the owner ``Hannah R. Whitfield``."""
     if name == owner:
         return False
-    from ..dates import fold
-
-    owner_words = [fold(w).strip(".,") for w in owner.split()]
-    words = [fold(w).strip(".,") for w in name.split()]
+    owner_words = _folded_words(owner)
+    words = _folded_words(name)
     family = owner_words[-1]
     if family not in words or len(words) < 2:
         return False
@@ -859,6 +857,13 @@ def _is_owner(name: str, owner: str) -> bool:
     if any(len(w) > 1 and w not in owner_given for w in given if "-" not in w and not is_initial_word(w)):
         return False
     return letters[0] == owner_letters[0] and all(letter in owner_letters for letter in letters)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # the owner's name, and every author's, again and again
+def _folded_words(name: str) -> tuple[str, ...]:
+    from ..dates import fold
+
+    return tuple(fold(w).strip(".,") for w in name.split())
 
 
 def is_initial_word(word: str) -> bool:

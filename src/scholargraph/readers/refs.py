@@ -292,8 +292,7 @@ def _name_pieces(styled: Styled, base: int, segment: str) -> Iterator[tuple[str,
         if text:
             start = base + pos + len(piece) - len(piece.lstrip(" .*"))
             end = start + len(text)
-            words = text.split()
-            if pending is not None and words and all(_initials_word(w) for w in words):
+            if pending is not None and _initials_only(text):
                 prev_text, prev_start, _ = pending
                 pending = (f"{text if text.endswith('.') else text + '.'} {prev_text}", prev_start, end)
             else:
@@ -303,6 +302,13 @@ def _name_pieces(styled: Styled, base: int, segment: str) -> Iterator[tuple[str,
         pos = match.end()
     if pending is not None:
         yield pending
+
+
+@functools.lru_cache(maxsize=1 << 14)  # pure; every piece of every author list, and names recur
+def _initials_only(text: str) -> bool:
+    """``text`` has words, all initials: the ``J. R.`` of an APA ``Doe, J. R.``."""
+    words = text.split()
+    return bool(words) and all(_initials_word(w) for w in words)
 
 
 def _invert_first(pieces: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -336,7 +342,11 @@ def _author_refs(styled: Styled, text: str, start: int, end: int, inverted_first
         if looks_like_org(name) and not looks_like_person(name):
             return [NameRef(clean_spaces(name), styled.is_bold(a, b), organization=True)], end
     for name, a, b in itertools.chain(first, later):
-        bold = any(x < b and a < y for x, y in styled.bold)
+        bold = False
+        for x, y in styled.bold:  # (a loop: most lines have one bold range, or none)
+            if x < b and a < y:
+                bold = True
+                break
         cleaned = clean_spaces(name)
         if cleaned.endswith(")"):
             cleaned = _EDITOR_ROLE.sub("", cleaned)  # "X (dir.)": a role, not the name
