@@ -93,3 +93,31 @@ def test_org_keys_ignore_case_accents_punctuation_and_small_words() -> None:
     assert org_key("Work, Employment & Society") == org_key("Work Employment and Society")
     assert display_org_name("**INSTITUT POLYTECHNIQUE DE PARIS**") == "INSTITUT POLYTECHNIQUE DE PARIS"
     assert display_org_name("  University of Leeds, ") == "University of Leeds"
+
+
+def test_guess_language_word_by_word_as_language_by_language() -> None:
+    """``guess_language`` counts each title word once per language it belongs to: the tags of counting per language."""
+    import random
+    import re
+
+    from scholargraph import lang
+    from scholargraph.dates import fold
+
+    def per_language(text: str) -> str | None:
+        words = re.findall(r"[a-z]+", fold(text))
+        if len(words) < 3:
+            return None
+        scores = {code: sum(1 for w in words if w in vocab) for code, vocab in lang._WORDS.items()}
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        (best, top), (_, second) = ranked[0], ranked[1]
+        return best if top >= 2 and top >= second + 2 and top >= len(words) * 0.15 else None
+
+    words = ["the", "of", "and", "le", "la", "les", "des", "de", "et", "el", "los", "y", "der", "die", "und", "il", "della",
+             "o", "os", "da", "em", "travail", "labour", "plateformes", "platforms", "Économie", "numérique", "l’État",
+             "qu'il", "für", "über", "en", "un", "una", "e", "con", "per", "2020", ":", "?"]
+    rng = random.Random(29)
+    for _ in range(5000):
+        title = " ".join(rng.choice(words) for _ in range(rng.randint(0, 14)))
+        assert lang.guess_language(title) == per_language(title), title
+    assert lang.guess_language("Quel statut pour les petits doigts de l'intelligence artificielle ?") == "fr"
+    assert lang.guess_language("Hidden inequalities: the gendered labour of women on micro-tasking platforms") == "en"

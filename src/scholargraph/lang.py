@@ -28,12 +28,23 @@ _WORDS: dict[str, frozenset[str]] = {
 }
 
 
+# Each function word's languages, so that a title's words are looked up once each.
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _vocab in _WORDS.items():
+    for _word in _vocab:
+        _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _lang)
+_WORD = re.compile(r"[a-z]+")
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def guess_language(text: str) -> str | None:
-    words = re.findall(r"[a-z]+", fold(text))
+    words = _WORD.findall(fold(text))
     if len(words) < 3:
         return None
-    scores = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _WORDS.items()}
+    scores = dict.fromkeys(_WORDS, 0)  # how many of the words each language has
+    for word in words:
+        for lang in _LANGUAGES_OF.get(word, ()):
+            scores[lang] += 1
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     (best, top), (_, second) = ranked[0], ranked[1]
     if top >= 2 and top >= second + 2 and top >= len(words) * 0.15:
