@@ -298,7 +298,7 @@ def test_project_sniff_prefilter_misses_no_project_label() -> None:
 
 
 def test_clean_spaces_fast_path_as_the_substitution() -> None:
-    """``clean_spaces`` skips its substitution when the text has only single plain spaces: same result."""
+    """``clean_spaces`` (and inline parsing) skip the substitution when the text has only single plain spaces: same result."""
     import random
 
     from scholargraph.readers import text
@@ -309,6 +309,8 @@ def test_clean_spaces_fast_path_as_the_substitution() -> None:
     for _ in range(20000):
         line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert text.clean_spaces(line) == text._SPACES.sub(" ", line).strip(), repr(line)
+        if text._ODD_SPACES.search(line) is None:  # what clean_spaces and _parse_inline rely on
+            assert text._SPACES.sub(" ", line) == line, repr(line)
 
 
 def test_initials_word_memo_answers_as_the_function() -> None:

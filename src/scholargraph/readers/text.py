@@ -107,7 +107,9 @@ def parse_inline(source: str) -> Styled:
 def _parse_inline(
     source: str,
 ) -> tuple[str, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...], tuple[str, ...]]:
-    source = _SPACES.sub(" ", html_as_markdown(source))
+    source = html_as_markdown(source)
+    if _ODD_SPACES.search(source) is not None:  # (else every space is one " ": nothing to replace)
+        source = _SPACES.sub(" ", source)
     markup = set(_INLINE_MARKUP.findall(source))
     if not markup:
         return source, (), (), ()
