@@ -284,7 +284,10 @@ def _read_and_resolve(
     jobs: int | None,
     cache: DocumentCache | None,
     kinds: Sequence[tuple[str, str]],
+    freeze: bool = False,
 ) -> tuple[tuple[Document, ...], Resolved]:
+    """The documents, read, and their resolution; with ``freeze``, each stage's objects are
+    moved out of the garbage collector's sight once made (see :func:`build`)."""
     curated_path = settings.curated_path
     curated = load_curated(curated_path)
     # a curated-records document that happens to bear the curation file's name is read as a document
@@ -293,7 +296,11 @@ def _read_and_resolve(
         paths, settings.data_dir, progress, jobs=default_jobs() if jobs is None else jobs, cache=cache,
         limits=settings.limits, kinds=kinds,
     )
+    if freeze:
+        gc.freeze()
     resolved = resolve(documents, curated)
+    if freeze:
+        gc.freeze()
     return resolved.documents, resolved
 
 
@@ -326,42 +333,48 @@ def build(
         if use_cache
         else None
     )
-    documents, resolved = _read_and_resolve(settings, progress, jobs=jobs, cache=cache, kinds=kinds)
-    if cache is not None:
-        cache.prune()
-    out = settings.out_dir
-    out.mkdir(parents=True, exist_ok=True)
-    # merges.yaml (seconds of YAML at a million triples) is written by a copy of this
-    # process while this one maps: mapping uses one CPU
-    merges = _WrittenAside(out / "merges.yaml", lambda path: _dump_yaml(_merges_data(resolved.report), path))
+    # The build's documents, records and triples live until it ends: frozen (gc.freeze) once
+    # made, the collector's full passes no longer visit them (seconds at a million triples).
     try:
-        lines = build_lines(resolved, settings.base_iri)
-    except BaseException:
-        merges.cancel()
-        raise
-    (out / "validation.txt").unlink(missing_ok=True)
-    shutil.rmtree(out / STAGING_DIR, ignore_errors=True)  # left by a build that was killed
-    # From STAGED_DUMPS_MIN_TRIPLES, the dumps and the store are written by another
-    # process into a staging folder while this one writes the reports and validates,
-    # and moved into place only if the graph conforms.
-    staged = (
-        _StagedDumps(lines, documents, settings, out, gzip)
-        if validate and len(lines) >= STAGED_DUMPS_MIN_TRIPLES
-        else None
-    )
-    try:
-        result = _report_and_validate(documents, resolved, lines, settings, out, cache, validate, use_cache, jobs, merges)
-    except BaseException:
-        merges.cancel()
+        documents, resolved = _read_and_resolve(settings, progress, jobs=jobs, cache=cache, kinds=kinds, freeze=True)
+        if cache is not None:
+            cache.prune()
+        out = settings.out_dir
+        out.mkdir(parents=True, exist_ok=True)
+        # merges.yaml (seconds of YAML at a million triples) is written by a copy of this
+        # process while this one maps: mapping uses one CPU
+        merges = _WrittenAside(out / "merges.yaml", lambda path: _dump_yaml(_merges_data(resolved.report), path))
+        try:
+            lines = build_lines(resolved, settings.base_iri)
+        except BaseException:
+            merges.cancel()
+            raise
+        gc.freeze()
+        (out / "validation.txt").unlink(missing_ok=True)
+        shutil.rmtree(out / STAGING_DIR, ignore_errors=True)  # left by a build that was killed
+        # From STAGED_DUMPS_MIN_TRIPLES, the dumps and the store are written by another
+        # process into a staging folder while this one writes the reports and validates,
+        # and moved into place only if the graph conforms.
+        staged = (
+            _StagedDumps(lines, documents, settings, out, gzip)
+            if validate and len(lines) >= STAGED_DUMPS_MIN_TRIPLES
+            else None
+        )
+        try:
+            result = _report_and_validate(documents, resolved, lines, settings, out, cache, validate, use_cache, jobs, merges)
+        except BaseException:
+            merges.cancel()
+            if staged is not None:
+                staged.cancel()
+            raise
         if staged is not None:
-            staged.cancel()
-        raise
-    if staged is not None:
-        staged.finish()
-    else:
-        dump.write_dumps(result.triples, documents, settings, out, gzip=gzip)
-        dump.write_store(result.triples, out / "oxigraph")
-    return result
+            staged.finish()
+        else:
+            dump.write_dumps(result.triples, documents, settings, out, gzip=gzip)
+            dump.write_store(result.triples, out / "oxigraph")
+        return result
+    finally:
+        gc.unfreeze()
 
 
 def _report_and_validate(
