@@ -141,3 +141,25 @@ def test_build_kind_forces_the_reader(tmp_path: Path) -> None:
     unknown = runner.invoke(main, ["build", str(data), "--out", str(tmp_path / "d"), "--kind", "*.txt=word"])
     assert unknown.exit_code == 2
     assert unknown.output.strip().startswith(f"error: {data / 'cv.txt'}: unknown kind 'word'; choose one of ")
+
+
+def test_console_script_exits_with_the_command_status(tmp_path: Path) -> None:
+    """The installed `scholargraph` script (cli.run) ends without freeing the build object by object,
+    with main's exit status and all its output written."""
+    import subprocess
+    import sys
+
+    script = [sys.executable, "-c", "import sys; from scholargraph.cli import run; sys.argv[0] = 'scholargraph'; run()"]
+    done = subprocess.run([*script, "build", str(DATA), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    words = " ".join(done.stdout.split())  # rich wraps long lines at the terminal's width
+    assert words.endswith(f"1344 triples written to {tmp_path / 'out' / 'graph.ttl'}; merges in {tmp_path / 'out' / 'merges.yaml'}")
+    assert (tmp_path / "out" / "graph.ttl").stat().st_size > 0
+
+    missing = subprocess.run([*script, "build", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2
+    assert missing.stderr == f"error: {tmp_path / 'nowhere'}: data directory not found; pass the folder holding your documents\n"
+
+    usage = subprocess.run([*script, "build", "--jobs", "0"], capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2
+    assert "Invalid value for '--jobs'" in usage.stderr

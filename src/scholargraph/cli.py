@@ -7,7 +7,9 @@ traceback reaches the user.
 
 from __future__ import annotations
 
+import atexit
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -43,6 +45,25 @@ def friendly_errors(func: F) -> F:
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def run() -> None:
+    """The ``scholargraph`` console script: :func:`main`, then an exit that does not free the
+    build's objects one by one (3-4 s after a million-triple build).  Output is flushed and
+    ``atexit`` handlers run first; the exit status is :func:`main`'s."""
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if not isinstance(code, int):  # None, or a message to print as Python would
+        if code is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @click.group()
