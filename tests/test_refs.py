@@ -396,3 +396,20 @@ def test_name_pieces_given_lazily_as_split_at_once() -> None:
     for _ in range(5000):
         segment = "".join(rng.choice(parts) for _ in range(rng.randint(0, 14)))
         assert list(refs._name_pieces(parse_inline(""), 0, segment)) == at_once(segment), repr(segment)
+
+
+def test_token_before_as_findall() -> None:
+    """``_token_before`` reads characters backwards with ``str`` tests: what the docstring's ``findall`` finds."""
+    import random
+    import re
+
+    from scholargraph.readers import refs
+
+    pieces = ["J", "r", ".", "-", "'", "’", "°", "_", " ", "\n", ",", "é", "É", "٣", "½", "²", "Σ", "ﬁ", "(", "n°", "Dr",
+              "\u00a0", "\u0301", "日本"]
+    rng = random.Random(31)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        for end in range(len(text) + 1):
+            found = re.findall(r"[\w°'’\-.]+$", text[:end])
+            assert refs._token_before(text, end) == (found[0] if found else ""), (text, end)

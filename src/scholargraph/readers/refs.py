@@ -210,7 +210,6 @@ def _ends_name(text: str, start: int, token: str) -> bool:
 
 
 _SENTENCE_MARKS = re.compile(r"[(\[⟨)\]⟩«“»”.]")
-_TOKEN_CHAR = re.compile(r"[\w°'’\-.]")
 
 
 def _token_before(text: str, end: int) -> str:
@@ -223,7 +222,10 @@ def _token_before(text: str, end: int) -> str:
     if end and text[end - 1] == "\n":
         end -= 1
     start = end
-    while start and _TOKEN_CHAR.match(text, start - 1):
+    while start:
+        char = text[start - 1]
+        if not (char.isalnum() or char in "_°'’-."):  # [\w°'’\-.] (\w: isalnum() or "_"), without a call
+            break
         start -= 1
     return text[start:end]
 
