@@ -833,7 +833,11 @@ class _OneGraphStore(SimpleMemory):
         raise NotImplementedError("the validation's data graph is read-only")
 
     def _other(self, context: Any) -> bool:
-        return context is not None and self.graph is not None and context.identifier != self.graph.identifier
+        """Whether ``context`` is a graph other than the one this store holds."""
+        graph = self.graph
+        if context is None or context is graph or graph is None:
+            return False
+        return context.identifier != graph.identifier
 
     def __len__(self, context: Any = None) -> int:
         return 0 if self._other(context) else self.size
