@@ -193,3 +193,11 @@ def test_find_dates_case_sensitive_on_folded_text_as_ignorecase() -> None:
                 expected.append((m.start(1), m.end(1), date))
         assert find_dates(text) == expected, repr(text)
     assert find_dates("avrıl 2020") == [(0, 10, PartialDate(2020, 4))]  # IGNORECASE takes "ı" for "i"
+
+
+def test_a_dotless_i_makes_no_month_and_no_crash() -> None:
+    """The date pattern ignores case, and Python's IGNORECASE takes 'ı' for 'i': 'juın' looked like
+    a month name to the pattern and to no look-up (StopIteration: an 'internal error' for the document)."""
+    assert parse_date("juın 2020") is None
+    assert find_dates("de juın 2020 à mai 2021") == [(15, 23, PartialDate(2021, 5))]
+    assert parse_date("juin 2020") == PartialDate(2020, 6)

@@ -143,7 +143,10 @@ def parse_date(text: str) -> PartialDate | None:
         return PartialDate(int(value))
     words = re.findall(r"[a-z]+|\d+", value)
     year = int(words[-1])
-    month = next(MONTHS[w] for w in words if w in MONTHS)
+    # the pattern ignores case, so it takes a dotless ı for an i ("juın"): no month word then, no date
+    month = next((MONTHS[w] for w in words if w in MONTHS), None)
+    if month is None:
+        return None
     days = [int(w) for w in words[:-1] if w.isdigit()]
     return _check(year, month, days[0] if days else None, text)
 
