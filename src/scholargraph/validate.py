@@ -26,7 +26,8 @@ Speed.  Validation runs pySHACL on rdflib's in-memory graph, in advanced mode
 (the shapes use SHACL-AF SPARQL targets, see the head of ``shapes.ttl``),
 without inference and without copying the data graph, with five scoped
 replacements of pySHACL internals that change no result ("pySHACL fast
-paths" below).  :func:`validate_triples` (the build's entry point) also cuts
+paths" below).  :func:`validate_lines` (the build's entry point, on the
+graph's N-Triples lines; :func:`validate_triples` on pyoxigraph triples) also cuts
 the graph into per-document chunks validated by worker processes, lets
 Oxigraph choose the focus nodes of the SPARQL checks, and caches each
 chunk's results ("Partitioned, parallel and cached validation" below).
@@ -348,7 +349,7 @@ def run_validate_command(
 
 
 # --------------------------------------------------------------------------
-# Partitioned, parallel and cached validation: validate_triples
+# Partitioned, parallel and cached validation: validate_lines (validate_triples)
 #
 # The graph is cut into chunks that pySHACL can validate apart and still give
 # exactly the results it gives on the whole graph:
@@ -376,7 +377,7 @@ def run_validate_command(
 #   graph, and every node is validated in exactly one chunk.
 #
 # This holds for the project's shapes (their SPARQL queries read no other
-# incoming link); with other shapes validate_triples validates one chunk.
+# incoming link); with other shapes validate_lines validates one chunk.
 
 _DEPENDENT_LINKS: frozenset[str] = frozenset(
     f"<{iri}>"
