@@ -14,9 +14,11 @@ documents that changed.  Resolution, mapping, validation and the dumps always
 run on the whole corpus: their output depends on every document (validation
 reuses the results of unchanged chunks, see :mod:`scholargraph.validate`).
 ``merges.yaml`` is written by a forked copy of the process while it maps
-(mapping uses one CPU).  From 50,000 triples, the dumps and the store are written by another process
-into ``out/.staged-dumps/`` while the graph is validated, and moved into place
-only if it conforms.
+(mapping uses one CPU).  From 50,000 triples, the dumps and the store are
+written by another process into ``out/.staged-dumps/`` while the graph is
+validated, and moved into place only if it conforms.  Mapping hands on the
+graph as sorted N-Triples lines; :attr:`BuildResult.triples` parses them when
+asked.
 """
 
 from __future__ import annotations
