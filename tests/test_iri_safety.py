@@ -133,3 +133,20 @@ def test_minted_pieces_are_iri_safe(text: str) -> None:
         node = ox.NamedNode(BASE + "x/" + piece)
         assert rdflib.URIRef(node.value).n3() == f"<{node.value}>"
     assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*|x", slug(text))
+
+
+def test_mapping_lines_refuse_an_iri_pyoxigraph_refuses() -> None:
+    """The lines are written from strings, but every IRI still goes through pyoxigraph's check first."""
+    from scholargraph.mapping import _Builder
+    from scholargraph.resolve import resolve
+
+    builder = _Builder(resolve([]), BASE)
+    builder.add(BASE + "person/a", "http://xmlns.com/foaf/0.1/name", ox.Literal('say "hi"\n'))
+    builder.add(BASE + "person/a", "https://schema.org/sameAs", "https://doi.org/10.1/é")
+    assert builder.sorted_lines() == [
+        f'<{BASE}person/a> <http://xmlns.com/foaf/0.1/name> "say \\"hi\\"\\n" .\n',
+        f"<{BASE}person/a> <https://schema.org/sameAs> <https://doi.org/10.1/é> .\n",
+    ]
+    builder.add(BASE + "person/a", "https://schema.org/sameAs", "https://doi.org/10.1/a b")
+    with pytest.raises(ValueError, match="Invalid IRI code point ' '"):
+        builder.sorted_lines()

@@ -141,15 +141,15 @@ class _Builder:
 
     def sorted_lines(self) -> list[str]:
         """The triples as N-Triples lines, in (subject, predicate, object as N-Triples) order."""
-        keyed = sorted((s, p, f"<{o}>" if isinstance(o, str) else str(o)) for s, p, o in self.triples)
         iris: dict[str, str] = {}  # "<iri>" made once per IRI
 
         def bracketed(iri: str) -> str:
             found = iris.get(iri)
-            if found is None:
-                found = iris[iri] = f"<{iri}>"
+            if found is None:  # pyoxigraph checks the IRI, as when the triples were its terms
+                found = iris[iri] = str(ox.NamedNode(iri))
             return found
 
+        keyed = sorted((s, p, bracketed(o) if isinstance(o, str) else str(o)) for s, p, o in self.triples)
         return [f"{bracketed(s)} {bracketed(p)} {o} .\n" for s, p, o in keyed]
 
     def types(self, s: str, *classes: str) -> None:
