@@ -488,3 +488,20 @@ def test_mapping_lines_are_the_triples_in_n_triples(built) -> None:
     assert len(built.triples) == len(lines) == 1344
     keys = [(t.subject.value, t.predicate.value, str(t.object)) for t in built.triples]
     assert keys == sorted(keys)
+
+
+def test_the_build_tells_its_stages(tmp_path: Path) -> None:
+    """`stage` hears each stage as it starts, and the validation's batches as they are done."""
+    heard: list[tuple[str, int, int]] = []
+    settings = Settings(data_dir=DATA, out_dir=tmp_path / "out")
+    build(settings, jobs=1, stage=lambda name, done, total: heard.append((name, done, total)))
+    assert heard == [
+        ("resolving", 0, 0), ("mapping", 0, 0), ("writing reports", 0, 0),
+        ("validating", 0, 0), ("validating", 0, 1), ("validating", 1, 1), ("writing dumps", 0, 0),
+    ]
+    heard.clear()
+    build(settings, jobs=1, stage=lambda name, done, total: heard.append((name, done, total)))  # every chunk cached
+    assert heard == [
+        ("resolving", 0, 0), ("mapping", 0, 0), ("writing reports", 0, 0),
+        ("validating", 0, 0), ("validating", 0, 0), ("writing dumps", 0, 0),
+    ]

@@ -357,3 +357,16 @@ def test_worker_store_answers_every_pattern_as_rdflib() -> None:
     assert list(Graph(store=fast.store, identifier=URIRef("http://example.org/other")).triples((None, None, None))) == []
     with pytest.raises(NotImplementedError, match="read-only"):
         fast.add((a, p, b))
+
+
+def test_validation_tells_its_batches(valid_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = nt_lines(from_rdflib(valid_graph))
+    monkeypatch.setattr(validation, "PARALLEL_MIN_TRIPLES", 0)
+    monkeypatch.setattr(validation, "BATCH_MAX_TRIPLES", 50)
+    chunks = validation._partition(lines, validation._shapes_digest(None), inverse_links=validation._inverse_links())
+    for jobs in (1, 2):
+        total = len(validation._batches(chunks, jobs))
+        assert total > 2
+        heard: list[tuple[int, int]] = []
+        validation.validate_lines(lines, jobs=jobs, progress=lambda done, n: heard.append((done, n)))
+        assert heard == [(done, total) for done in range(total + 1)]

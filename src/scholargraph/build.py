@@ -50,6 +50,10 @@ from .resolve import MergeReport, Resolved, resolve
 DOCUMENT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".yaml", ".yml", ".json", ".bib", ".rst"})
 
 Progress = Callable[[str, int, int], None]
+# A stage of the build as it starts ("resolving", "mapping", "writing reports", "validating",
+# "writing dumps"), with what is done of it and its total when they are known (else 0, 0):
+# "validating" is sent again as its batches are done.
+Stage = Callable[[str, int, int], None]
 # Below this many documents to read, a process pool costs more than it saves.
 PARALLEL_MIN_DOCUMENTS = 24
 
@@ -287,6 +291,7 @@ def _read_and_resolve(
     cache: DocumentCache | None,
     kinds: Sequence[tuple[str, str]],
     freeze: bool = False,
+    stage: Stage | None = None,
 ) -> tuple[tuple[Document, ...], Resolved]:
     """The documents, read, and their resolution; with ``freeze``, each stage's objects are
     moved out of the garbage collector's sight once made (see :func:`build`)."""
@@ -300,6 +305,8 @@ def _read_and_resolve(
     )
     if freeze:
         gc.freeze()
+    if stage is not None:
+        stage("resolving", 0, 0)
     resolved = resolve(documents, curated)
     if freeze:
         gc.freeze()
@@ -315,10 +322,12 @@ def build(
     use_cache: bool = True,
     gzip: bool = False,
     kinds: Sequence[tuple[str, str]] = (),
+    stage: Stage | None = None,
 ) -> BuildResult:
     """Build the graph of ``settings.data_dir`` into ``settings.out_dir``.
 
-    ``jobs`` processes read the documents (default: the usable CPUs); with
+    ``progress`` is told of each document read, ``stage`` of each later stage
+    (:data:`Stage`).  ``jobs`` processes read the documents (default: the usable CPUs); with
     ``use_cache``, parsed documents are kept in ``out_dir/cache/`` and reused
     while their bytes are unchanged (:attr:`BuildResult.cache` tells which).
 
@@ -338,7 +347,9 @@ def build(
     # The build's documents, records and triples live until it ends: frozen (gc.freeze) once
     # made, the collector's full passes no longer visit them (seconds at a million triples).
     try:
-        documents, resolved = _read_and_resolve(settings, progress, jobs=jobs, cache=cache, kinds=kinds, freeze=True)
+        documents, resolved = _read_and_resolve(
+            settings, progress, jobs=jobs, cache=cache, kinds=kinds, freeze=True, stage=stage
+        )
         if cache is not None:
             cache.prune()
         out = settings.out_dir
@@ -346,6 +357,8 @@ def build(
         # merges.yaml (seconds of YAML at a million triples) is written by a copy of this
         # process while this one maps: mapping uses one CPU
         merges = _WrittenAside(out / "merges.yaml", lambda path: _dump_yaml(_merges_data(resolved.report), path))
+        if stage is not None:
+            stage("mapping", 0, 0)
         try:
             lines = build_lines(resolved, settings.base_iri)
         except BaseException:
@@ -363,12 +376,16 @@ def build(
             else None
         )
         try:
-            result = _report_and_validate(documents, resolved, lines, settings, out, cache, validate, use_cache, jobs, merges)
+            result = _report_and_validate(
+                documents, resolved, lines, settings, out, cache, validate, use_cache, jobs, merges, stage
+            )
         except BaseException:
             merges.cancel()
             if staged is not None:
                 staged.cancel()
             raise
+        if stage is not None:
+            stage("writing dumps", 0, 0)
         if staged is not None:
             staged.finish()
         else:
@@ -390,12 +407,15 @@ def _report_and_validate(
     use_cache: bool,
     jobs: int | None,
     merges: _WrittenAside,
+    stage: Stage | None = None,
 ) -> BuildResult:
     """The build's reports (``merges.yaml``, being written by ``merges``, and ``report.yaml``), then its validation.
 
     Raises :class:`ValidationFailed` (after writing ``validation.txt`` and
     removing every dump) when the graph does not conform.
     """
+    if stage is not None:
+        stage("writing reports", 0, 0)
     result = BuildResult(documents, resolved, lines, out, entity_counts(resolved), cache=cache)
     # nothing silently lost: lines no record cites and no reader reported are listed too
     result.unaccounted = unaccounted(documents, lines, settings.base_iri, read_texts(documents, settings.data_dir, settings.limits))
@@ -406,11 +426,14 @@ def _report_and_validate(
 
     from .validate import validate_lines
 
+    if stage is not None:
+        stage("validating", 0, 0)  # the graph is cut into chunks first: their batches are counted after
     report = validate_lines(
         lines,
         source_root=f"{settings.data_dir.as_posix().rstrip('/')}/",
         jobs=default_jobs() if jobs is None else max(1, jobs),
         cache_dir=out / "cache" / "validation" if use_cache else None,
+        progress=None if stage is None else lambda done, total: stage("validating", done, total),
     )
     result.validation = report
     if not report.conforms:

@@ -17,7 +17,7 @@ from typing import Any, Callable, TypeVar
 import click
 import yaml
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from .config import load_settings
@@ -100,15 +100,19 @@ def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None,
         if not sep or not pattern or not kind:
             raise click.BadParameter(f"{item!r}: write GLOB=KIND, e.g. 'cv/*.txt=markdown-cv'", param_hint="--kind")
         forced.append((pattern, kind))
-    with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("", total=None)
+    with Progress(TextColumn("{task.fields[stage]}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                  TextColumn("{task.description}"), console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("", total=None, stage="reading", count="")
 
         def progress(source: str, index: int, total: int) -> None:
-            bar.update(task, total=total, completed=index, description=source)
+            bar.update(task, total=total, completed=index, description=source, count=f"{index}/{total}")
+
+        def stage(name: str, done: int, total: int) -> None:  # a pulsing bar where the total is unknown
+            bar.update(task, stage=name, total=total or None, completed=done, description="",
+                       count=f"{done}/{total} batches" if total else "")
 
         result = run_build(settings, validate=not no_validate, progress=progress, jobs=jobs, use_cache=not no_cache,
-                           gzip=gzip, kinds=forced)
+                           gzip=gzip, kinds=forced, stage=stage)
     _print_summary(result)
 
 

@@ -432,6 +432,7 @@ def validate_lines(
     source_root: str = "",
     jobs: int = 2,
     cache_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ValidationReport:
     """Validate a graph given as N-Triples lines, each once, in pyoxigraph's canonical forms
     (``s p o .`` and a newline, as :func:`scholargraph.mapping.build_lines` and
@@ -446,6 +447,10 @@ def validate_lines(
 
     ``shapes`` other than the project's are validated as one chunk (the cut
     is proven for the project's shapes only), still cached.
+
+    ``progress(done, total)`` is called with the number of batches validated
+    and to validate: once before the first (``0, total``; ``0, 0`` when the
+    cache holds every chunk), then after each.
     """
     project_shapes = shapes is None
     shapes_graph = _default_shapes() if project_shapes else shapes
@@ -461,20 +466,27 @@ def validate_lines(
                 cached[chunk.key] = entry
     todo = [chunk for chunk in chunks if chunk.key not in cached]
     fresh: dict[str, tuple[list[Violation], str]] = {}
-    if todo:
-        batches = _batches(todo, jobs)
+    batches = _batches(todo, jobs) if todo else []
+    if progress is not None:
+        progress(0, len(batches))
+    if batches:
         payload = None if project_shapes else shapes_graph
         if jobs <= 1 or len(batches) == 1:
-            for batch in batches:
+            for done, batch in enumerate(batches, start=1):
                 fresh.update(_validate_batch(batch, payload))
+                if progress is not None:
+                    progress(done, len(batches))
         else:
             # The workers are forked: without gc.freeze(), their garbage collector would visit
             # (and so copy) every object this process holds, a build's records and triples.
             gc.freeze()
             try:
                 with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=_mp_context()) as pool:
-                    for done in pool.map(_validate_batch, batches, [payload] * len(batches), chunksize=1):
-                        fresh.update(done)
+                    outcomes = pool.map(_validate_batch, batches, [payload] * len(batches), chunksize=1)
+                    for done, outcome in enumerate(outcomes, start=1):
+                        fresh.update(outcome)
+                        if progress is not None:
+                            progress(done, len(batches))
             finally:
                 gc.unfreeze()
         if cache_dir is not None:
