@@ -23,7 +23,9 @@ subprocess (so that peak memory, ``ru_maxrss``, is per size):
    ``--baseline-max`` limits the sizes it runs at, ``--naive-shacl-max`` the
    graphs pySHACL as-is runs on).
 
-Prints one JSON object per size; ``--markdown`` prints the table for bench/README.md.
+Prints one JSON object per run; ``--repeat N`` runs each size N times (each in a new
+process) and prints one more object with the median of each time and the highest of each
+peak memory; ``--markdown`` prints the table for bench/README.md.
 
 Usage::
 
@@ -328,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-shacl-max", type=int, default=10**9, help="run pySHACL as-is only on graphs up to this many triples")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size in this process
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each size this many times, each in a new process, and report the median of each time "
+                             "and the highest of each peak memory")
     args = parser.parse_args(argv)
     jobs = args.jobs or len(os.sched_getaffinity(0))
     if args.one is not None:
@@ -341,18 +346,47 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, __file__, "--one", str(size), "--jobs", str(jobs), "--baseline-max", str(args.baseline_max), "--naive-query-max", str(args.naive_query_max), "--naive-shacl-max", str(args.naive_shacl_max)]
         if args.no_baseline:
             cmd.append("--no-baseline")
-        done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)  # stderr: progress, errors
-        row = json.loads(done.stdout.strip().splitlines()[-1])
-        print(json.dumps(row), flush=True)
+        runs = []
+        for _ in range(max(1, args.repeat)):
+            done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)  # stderr: progress, errors
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(json.dumps(runs[-1]), flush=True)
+        row = combined(runs)
+        if len(runs) > 1:
+            print(json.dumps(row), flush=True)
         rows.append(row)
     if args.markdown:
         print(markdown(rows))
     return 0
 
 
+def combined(runs: list[dict]) -> dict:
+    """One row for several runs of a size: the median of each time, the highest of each peak memory."""
+    if len(runs) == 1:
+        return runs[0]
+    row = dict(runs[0])
+    row["runs"] = len(runs)
+    row["seconds"] = {
+        key: round(statistics.median(run["seconds"][key] for run in runs), 4)
+        for key in runs[0]["seconds"] if all(key in run["seconds"] for run in runs)
+    }
+    row["seconds_spread"] = {
+        key: [min(run["seconds"][key] for run in runs), max(run["seconds"][key] for run in runs)] for key in row["seconds"]
+    }
+    row["memory_mb"] = {
+        key: max(run["memory_mb"][key] for run in runs)
+        for key in runs[0].get("memory_mb", {}) if all(key in run.get("memory_mb", {}) for run in runs)
+    }
+    row["peak_rss_mb"] = max(run["peak_rss_mb"] for run in runs)
+    return row
+
+
 def markdown(rows: list[dict]) -> str:
     keys = list(dict.fromkeys(k for row in rows for k in row["seconds"]))
-    head = "| stage | " + " | ".join(f"{r['triples']:,} triples ({r['researchers']} researchers)" for r in rows) + " |"
+    head = "| stage | " + " | ".join(
+        f"{r['triples']:,} triples ({r['researchers']} researchers{', median of %d runs' % r['runs'] if r.get('runs') else ''})"
+        for r in rows
+    ) + " |"
     lines = [head, "|---|" + "---:|" * len(rows)]
     for key in keys:
         lines.append(f"| {key} | " + " | ".join(f"{r['seconds'][key]:.3f} s" if key in r["seconds"] else "–" for r in rows) + " |")
