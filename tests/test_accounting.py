@@ -17,6 +17,7 @@ import pytest
 
 from scholargraph.accounting import cited_lines, citations, read_texts, source_iri, unaccounted, unaccounted_lines
 from scholargraph.build import find_documents, make_graph
+from scholargraph.mapping import triple_lines
 from scholargraph.config import Settings
 from scholargraph.errors import DocumentError
 from scholargraph.readers import read_document
@@ -128,7 +129,7 @@ def test_cited_lines_follow_rfc_5147() -> None:
     assert cited_lines(triples, source_iri(BASE, "missing.md")) == set()
     assert set(citations(triples)) == {source, source_iri(BASE, "other.md")}
     # the same triples as N-Triples lines (what the build hands on), and a literal that only looks like a citation
-    lines = [f"{t.subject} {t.predicate} {t.object} .\n" for t in triples]
+    lines = triple_lines(triples)
     lines.append(f'<{BASE}person/a> <http://example.org/note> " <http://www.w3.org/ns/prov#wasDerivedFrom> <{source}#line=20,21> ." .\n')
     assert citations(lines) == citations(triples) == {source: {1, 4, 5}, source_iri(BASE, "other.md"): {7}}
 

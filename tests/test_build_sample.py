@@ -479,10 +479,10 @@ def test_a_file_written_aside_is_stopped_when_the_build_fails(tmp_path: Path, mo
 
 def test_mapping_lines_are_the_triples_in_n_triples(built) -> None:
     """The build hands on N-Triples lines; its triples are those lines parsed, in order."""
-    from scholargraph.mapping import build_lines, parse_lines
+    from scholargraph.mapping import build_lines, parse_lines, triple_lines
 
     lines = build_lines(built.resolved, Settings().base_iri)
-    assert lines == built.lines
+    assert lines == built.lines == triple_lines(built.triples)
     assert "".join(lines).encode() == ox.serialize(built.triples, format=ox.RdfFormat.N_TRIPLES)
     assert parse_lines(lines) == built.triples == build_triples(built.resolved, Settings().base_iri)
     assert len(built.triples) == len(lines) == 1344

@@ -19,7 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from scholargraph import validate as validation
-from scholargraph.mapping import from_rdflib
+from scholargraph.mapping import from_rdflib, rdflib_term, triple_lines
 from scholargraph.validate import (
     ValidationReport,
     load_shapes,
@@ -44,11 +44,6 @@ def to_rdflib(triples: list[ox.Triple]) -> Graph:
     graph = Graph()
     graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
     return graph
-
-
-def nt_lines(triples: list[ox.Triple]) -> list[str]:
-    """The lines validate_lines takes: pyoxigraph's N-Triples, each line once."""
-    return list(dict.fromkeys(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples))
 
 
 def top_level_messages(report: ValidationReport) -> list[str]:
@@ -144,7 +139,7 @@ def sample_triples(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Triple]:
 def test_sample_build_the_same(sample_triples: list[ox.Triple], monkeypatch: pytest.MonkeyPatch) -> None:
     graph = to_rdflib(sample_triples)
     assert len(graph) == len(set(sample_triples))
-    assert len(validation._partition(nt_lines(sample_triples), "", inverse_links=validation._inverse_links())) > 1
+    assert len(validation._partition(triple_lines(sample_triples), "", inverse_links=validation._inverse_links())) > 1
     assert_same(graph, sample_triples, monkeypatch)
 
 
@@ -171,7 +166,7 @@ def test_benchmark_graph_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_big_graphs_are_validated_in_bounded_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     graph = generate(30_000, seed=11)
     chunks = validation._partition(
-        nt_lines(from_rdflib(graph)), validation._shapes_digest(None), inverse_links=validation._inverse_links()
+        triple_lines(from_rdflib(graph)), validation._shapes_digest(None), inverse_links=validation._inverse_links()
     )
     total = sum(chunk.size for chunk in chunks)
     assert len(validation._batches(chunks, 2)) == 2  # under BATCH_MAX_TRIPLES: one batch per worker
@@ -219,7 +214,7 @@ def test_cache_hits_and_changed_documents(
     cache = tmp_path / "validation"
     first = validate_triples(sample_triples, source_root="data/", cache_dir=cache, jobs=1)
     entries = sorted(p.name for p in cache.glob("*.json"))
-    chunks = validation._partition(nt_lines(sample_triples), validation._shapes_digest(None), inverse_links=validation._inverse_links())
+    chunks = validation._partition(triple_lines(sample_triples), validation._shapes_digest(None), inverse_links=validation._inverse_links())
     assert len(entries) == len(chunks) > 1
     entry = json.loads((cache / entries[0]).read_text(encoding="utf-8"))
     assert set(entry) == {"format", "results", "report"}
@@ -326,7 +321,7 @@ def test_worker_reads_lines_into_the_terms_rdflib_parses() -> None:
     rows = validation._rdflib_rows(lines, terms)
     # the terms the parser's pyoxigraph terms convert to (blank node labels kept), with their types
     reference = [
-        tuple(validation._rdflib_term(term) for term in (q.subject, q.predicate, q.object))
+        tuple(rdflib_term(term) for term in (q.subject, q.predicate, q.object))
         for q in ox.parse(ODD_TERMS_NT.encode(), format=ox.RdfFormat.N_TRIPLES)
     ]
     assert len(rows) == 11
@@ -360,7 +355,7 @@ def test_worker_store_answers_every_pattern_as_rdflib() -> None:
 
 
 def test_validation_tells_its_batches(valid_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
-    lines = nt_lines(from_rdflib(valid_graph))
+    lines = triple_lines(from_rdflib(valid_graph))
     monkeypatch.setattr(validation, "PARALLEL_MIN_TRIPLES", 0)
     monkeypatch.setattr(validation, "BATCH_MAX_TRIPLES", 50)
     chunks = validation._partition(lines, validation._shapes_digest(None), inverse_links=validation._inverse_links())

@@ -51,6 +51,7 @@ BIBO, DATACITE, DCTERMS, FABIO, FOAF, FRAPO, LITERAL, OCO, PRO, PROV, RDF, SCHEM
 )
 
 Triple = ox.Triple
+_XSD_STRING = str(XSD.string)
 
 _XSD_OF = {Precision.YEAR: XSD.gYear, Precision.MONTH: XSD.gYearMonth, Precision.DAY: XSD.date}
 _SCHEMA_TYPE = {
@@ -453,6 +454,23 @@ def from_rdflib(graph: "rdflib.Graph") -> list[Triple]:  # noqa: F821
     return [Triple(term(s), term(p), term(o)) for s, p, o in graph]
 
 
+def rdflib_term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> "rdflib.term.Node":  # noqa: F821
+    """A pyoxigraph term as rdflib's; an xsd:string literal without a datatype, as rdflib parses it."""
+    import rdflib
+
+    if isinstance(node, ox.NamedNode):
+        return rdflib.URIRef(node.value)
+    if isinstance(node, ox.BlankNode):
+        return rdflib.BNode(node.value)
+    language = node.language
+    datatype = node.datatype.value
+    return rdflib.Literal(
+        node.value,
+        lang=language,
+        datatype=None if language or datatype == _XSD_STRING else rdflib.URIRef(datatype),
+    )
+
+
 def to_rdflib(triples: Iterable[Triple]) -> "rdflib.Graph":  # noqa: F821
     """The same triples in an in-memory rdflib Graph (for pySHACL).
 
@@ -461,9 +479,8 @@ def to_rdflib(triples: Iterable[Triple]) -> "rdflib.Graph":  # noqa: F821
     """
     import rdflib
 
-    xsd_string = str(XSD.string)
     iris: dict[str, rdflib.URIRef] = {}
-    literals: dict[tuple[str, str | None, str], rdflib.Literal] = {}
+    literals: dict[ox.Literal, rdflib.term.Node] = {}
 
     def iri(value: str) -> rdflib.URIRef:
         node = iris.get(value)
@@ -475,14 +492,9 @@ def to_rdflib(triples: Iterable[Triple]) -> "rdflib.Graph":  # noqa: F821
         for t in triples:
             obj = t.object
             if isinstance(obj, ox.Literal):
-                key = (obj.value, obj.language, obj.datatype.value)
-                o: rdflib.term.Node | None = literals.get(key)
+                o = literals.get(obj)
                 if o is None:
-                    o = literals[key] = rdflib.Literal(
-                        obj.value,
-                        lang=obj.language,
-                        datatype=None if obj.language or key[2] == xsd_string else iri(key[2]),
-                    )
+                    o = literals[obj] = rdflib_term(obj)
             else:
                 o = iri(obj.value)
             yield iri(t.subject.value), iri(t.predicate.value), o, graph
@@ -490,6 +502,12 @@ def to_rdflib(triples: Iterable[Triple]) -> "rdflib.Graph":  # noqa: F821
     graph = rdflib.Graph()
     graph.addN(converted())
     return graph
+
+
+def triple_lines(triples: Iterable[Triple]) -> list[str]:
+    """The N-Triples lines of pyoxigraph triples, each once, in their order: the forms
+    :func:`build_lines` writes and :func:`scholargraph.validate.validate_lines` takes."""
+    return list(dict.fromkeys(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples))
 
 
 def iter_subjects(triples: Iterable[Triple]) -> Iterator[str]:

@@ -421,8 +421,9 @@ def validate_triples(
 
     See :func:`validate_lines`, which this calls with their N-Triples lines.
     """
-    lines = list(dict.fromkeys(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples))
-    return validate_lines(lines, shapes=shapes, source_root=source_root, jobs=jobs, cache_dir=cache_dir)
+    from .mapping import triple_lines
+
+    return validate_lines(triple_lines(triples), shapes=shapes, source_root=source_root, jobs=jobs, cache_dir=cache_dir)
 
 
 def validate_lines(
@@ -707,8 +708,10 @@ def _validate_batch(
     if project_shapes:
         store = ox.Store()
         store.load("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)
+        from .mapping import rdflib_term
+
         shapes_graph = _preselect_sparql_targets(
-            shapes_graph, store, lambda node: terms.get(str(node)) or _rdflib_term(node)
+            shapes_graph, store, lambda node: terms.get(str(node)) or rdflib_term(node)
         )
     owner: dict[Node, str] = {}
     for chunk in chunks:
@@ -757,7 +760,7 @@ def _rdflib_rows(lines: Iterable[str], terms: dict[str, Node]) -> list[tuple[Nod
 
 
 def _nt_term(token: str) -> Node:
-    """One term in pyoxigraph's canonical N-Triples form, as rdflib's term (see :func:`_rdflib_term`)."""
+    """One term in pyoxigraph's canonical N-Triples form, as rdflib's term (see :func:`scholargraph.mapping.rdflib_term`)."""
     first = token[0]
     if first == "<":
         return URIRef(token[1:-1])
@@ -766,8 +769,10 @@ def _nt_term(token: str) -> Node:
     if "\\" in token:  # an escaped character: let the parser unescape it
         import pyoxigraph as ox
 
+        from .mapping import rdflib_term
+
         (quad,) = ox.parse(f"<x:s> <x:p> {token} .".encode(), format=ox.RdfFormat.N_TRIPLES)
-        return _rdflib_term(quad.object)
+        return rdflib_term(quad.object)
     end = token.rindex('"')
     value, suffix = token[1:end], token[end + 1 :]
     if not suffix:
@@ -778,28 +783,14 @@ def _nt_term(token: str) -> Node:
     return Literal(value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
 
 
-def _rdflib_term(node: Any) -> Node:
-    """A pyoxigraph term as rdflib's: xsd:string literals without a datatype, as rdflib parses them."""
-    import pyoxigraph as ox
-
-    if isinstance(node, ox.NamedNode):
-        return URIRef(node.value)
-    if isinstance(node, ox.BlankNode):
-        return BNode(node.value)
-    language = node.language
-    datatype = node.datatype.value
-    return Literal(
-        node.value, lang=language, datatype=None if language or datatype == _XSD_STRING else URIRef(datatype)
-    )
-
-
 class _OneGraphStore(SimpleMemory):
     """An rdflib store holding one graph, loaded once, for pySHACL to read.
 
     rdflib's default store (``Memory``) keeps, beside its three indices, the
     contexts of every triple and sends an event per added triple: 60 % of a
-    validation worker's time went into filling it.  This one keeps the three
-    indices only and declares itself context-aware, as pySHACL requires:
+    validation worker's time went into filling it.  This one keeps indices
+    only (spo and pos; osp when first asked for; SimpleMemory is its base for
+    the prefix bindings alone) and declares itself context-aware, as pySHACL requires:
     every triple is in the one graph it was loaded for, the only context it
     lists.  pySHACL reads the data graph without changing it (no SHACL rules:
     :func:`_validate_batch` uses rdflib's store when there are).
