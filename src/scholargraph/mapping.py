@@ -141,7 +141,9 @@ class _Builder:
         self.triples.add((s.value if isinstance(s, ox.NamedNode) else str(s), str(p), o))
 
     def sorted_lines(self) -> list[str]:
-        """The triples as N-Triples lines, in (subject, predicate, object as N-Triples) order."""
+        """The triples as N-Triples lines, sorted as strings: the order of ``graph.nt``
+        (code point order is UTF-8's byte order), so the lines of a build can be read back
+        from its ``graph.nt`` and compared with the next build's."""
         iris: dict[str, str] = {}  # "<iri>" made once per IRI
 
         def bracketed(iri: str) -> str:
@@ -150,8 +152,11 @@ class _Builder:
                 found = iris[iri] = str(ox.NamedNode(iri))
             return found
 
-        keyed = sorted((s, p, bracketed(o) if isinstance(o, str) else str(o)) for s, p, o in self.triples)
-        return [f"{bracketed(s)} {bracketed(p)} {o} .\n" for s, p, o in keyed]
+        lines = [
+            f"{bracketed(s)} {bracketed(p)} {bracketed(o) if isinstance(o, str) else o} .\n" for s, p, o in self.triples
+        ]
+        lines.sort()
+        return lines
 
     def types(self, s: str, *classes: str) -> None:
         for cls in classes:
@@ -395,7 +400,7 @@ class _Builder:
 
 def build_lines(resolved: Resolved, base: str) -> list[str]:
     """Every triple of the graph as an N-Triples line (pyoxigraph's canonical forms), sorted
-    (subject, predicate, object) for stable output; :func:`parse_lines` makes the triples.
+    as strings (``"".join`` of them is the build's ``graph.nt``); :func:`parse_lines` makes the triples.
 
     Lines, not pyoxigraph triples, are what the build hands on (to validation, to
     the dumps' process): making a million pyoxigraph triples from Python strings
