@@ -91,3 +91,30 @@ def test_a_failing_document_is_reported_as_in_a_serial_read(corpus: Path, tmp_pa
         build_module.read_documents(paths, corpus, jobs=2)
     assert "zz-binary.md" in str(caught.value)
     shutil.rmtree(tmp_path / "out", ignore_errors=True)
+
+
+def test_name_splits_are_carried_over_to_the_next_build(corpus: Path, tmp_path: Path) -> None:
+    """The name splits a build made are kept in cache/names.pickle and given to the next build
+    with the same code and nameparser; a file from other code is ignored."""
+    import pickle
+
+    from scholargraph import names
+
+    out = tmp_path / "out"
+    _build(corpus, out)
+    stamp, splits = pickle.loads((out / "cache" / "names.pickle").read_bytes())
+    cache = DocumentCache(out / "cache", fingerprint=stamp.split("|nameparser ")[0])
+    assert stamp == cache._names_stamp()
+    assert len(splits) > 20 and all(splits[name] == names.split_person_name(name) for name in splits)
+
+    # a split found in the file is the one used (nameparser is not asked again)
+    (out / "cache" / "names.pickle").write_bytes(pickle.dumps((stamp, {"Zyx Carried-Over": ("Given", "Family")})))
+    names.KNOWN_SPLITS.pop("Zyx Carried-Over", None)
+    assert cache.load_names() == 1
+    assert names.split_person_name("Zyx Carried-Over") == ("Given", "Family")
+
+    (out / "cache" / "names.pickle").write_bytes(pickle.dumps(("other code|nameparser 0", {"Qwv Stale": ("A", "B")})))
+    assert DocumentCache(out / "cache", fingerprint=cache.fingerprint).load_names() == 0
+    assert "Qwv Stale" not in names.KNOWN_SPLITS
+    (out / "cache" / "names.pickle").write_bytes(b"not a pickle")
+    assert DocumentCache(out / "cache", fingerprint=cache.fingerprint).load_names() == 0

@@ -354,11 +354,14 @@ def build(
     collecting = gc.isenabled()
     gc.disable()
     try:
+        if cache is not None:
+            cache.load_names()  # before reading: the readers' forked workers get them too
         documents, resolved = _read_and_resolve(
             settings, progress, jobs=jobs, cache=cache, kinds=kinds, freeze=True, stage=stage
         )
         if cache is not None:
             cache.prune()
+            cache.save_names()
         out = settings.out_dir
         out.mkdir(parents=True, exist_ok=True)
         # merges.yaml (seconds of YAML at a million triples) is written by a copy of this

@@ -63,6 +63,7 @@ class DocumentCache:
     hits: list[str] = field(default_factory=list)  # sources served from the cache
     misses: list[str] = field(default_factory=list)  # sources read afresh
     _used: set[str] = field(default_factory=set)
+    _names_loaded: int = -1  # how many name splits load_names found
 
     @property
     def entries(self) -> Path:
@@ -93,6 +94,44 @@ class DocumentCache:
         with open(tmp, "wb") as handle:
             pickle.dump(document, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
+
+    @property
+    def names_file(self) -> Path:
+        return self.directory / "names.pickle"
+
+    def _names_stamp(self) -> str:
+        from importlib.metadata import version
+
+        return f"{self.fingerprint}|nameparser {version('nameparser')}"
+
+    def load_names(self) -> int:
+        """Give :func:`scholargraph.names.split_person_name` the splits an earlier build made
+        with the same code and nameparser; return how many (none if the file is missing or stale)."""
+        from . import names
+
+        try:
+            with open(self.names_file, "rb") as handle:
+                stamp, splits = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return 0
+        if stamp != self._names_stamp() or not isinstance(splits, dict):
+            return 0
+        for name, split in splits.items():
+            names.KNOWN_SPLITS.setdefault(name, split)
+        self._names_loaded = len(splits)
+        return len(splits)
+
+    def save_names(self) -> None:
+        """Keep every split this process knows for the next build (when there are new ones)."""
+        from . import names
+
+        if len(names.KNOWN_SPLITS) == self._names_loaded:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.names_file.with_name(f".{self.names_file.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump((self._names_stamp(), dict(names.KNOWN_SPLITS)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.names_file)
 
     def prune(self) -> int:
         """Remove the entries no document of this build used; return how many."""
