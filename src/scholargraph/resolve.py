@@ -867,14 +867,22 @@ def _aligned_initials(clusters: dict[int, list[Work]]) -> list[tuple[str, str, s
         if len(members) < 2:
             continue
         lists = [w.authors for w in members if w.authors]
-        for a_list in lists:
+        # the ranks of each list that hold a person named by initials only: most lists have
+        # none, and then no pair starting with them can align (the pairs are visited in the
+        # same order as before, the others skipped)
+        short_ranks = [
+            [rank for rank, a in enumerate(a_list, start=1) if a.kind == AgentKind.PERSON and _is_initials_only(a.name)]
+            for a_list in lists
+        ]
+        for a_list, ranks in zip(lists, short_ranks):
+            if not ranks:
+                continue
             for b_list in lists:
                 if a_list is b_list or len(a_list) != len(b_list):
                     continue
-                for rank, (a, b) in enumerate(zip(a_list, b_list), start=1):
-                    if a.kind != AgentKind.PERSON or b.kind != AgentKind.PERSON:
-                        continue
-                    if not _is_initials_only(a.name) or _is_initials_only(b.name):
+                for rank in ranks:
+                    a, b = a_list[rank - 1], b_list[rank - 1]
+                    if b.kind != AgentKind.PERSON or _is_initials_only(b.name):
                         continue
                     fam_a = title_key(split_person_name(display_person_name(a.name))[1])
                     fam_b = title_key(split_person_name(display_person_name(b.name))[1])
