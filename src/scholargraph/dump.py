@@ -442,11 +442,20 @@ def jsonld_bytes(triples: Iterable[Triple] | Canonical) -> bytes:
     subject, in the canonical order, one node per line, keys sorted.  A value is
     a plain string where the context allows it, else a value object.
     """
-    canonical = _canonical(triples)
+    return _jsonld_document(_canonical(triples).nodes)
+
+
+def _jsonld_head() -> bytes:
+    """What ``graph.jsonld`` holds before its first node: the context, then the opening of ``@graph``."""
     head = json.dumps(CONTEXT, ensure_ascii=False, sort_keys=True, indent=2).replace("\n", "\n  ").encode()
-    if not canonical.nodes:
-        return b'{\n  "@context": ' + head + b',\n  "@graph": []\n}\n'
-    return b'{\n  "@context": ' + head + b',\n  "@graph": [\n    ' + b",\n    ".join(canonical.nodes) + b"\n  ]\n}\n"
+    return b'{\n  "@context": ' + head + b',\n  "@graph": ['
+
+
+def _jsonld_document(nodes: Sequence[bytes]) -> bytes:
+    """``graph.jsonld`` holding ``nodes`` (each a line, in the canonical order)."""
+    if not nodes:
+        return _jsonld_head() + b"]\n}\n"
+    return _jsonld_head() + b"\n    " + b",\n    ".join(nodes) + b"\n  ]\n}\n"
 
 
 # --------------------------------------------------------------------------- TriG
@@ -527,18 +536,8 @@ def _trig_chunks(canonical: Canonical, turtle: bytes | None = None) -> Iterator[
     by_graph: dict[bytes, list[bytes]] = defaultdict(list)
     with _gc_paused():
         for index, (subject, start, end) in enumerate(canonical.runs):
-            graphs = placement.get(subject)
-            if blocks is None:  # not the layout of pyoxigraph's Turtle: N-Triples lines
-                pieces = _split_lines(lines, start, end, graphs)
-            elif graphs is None:
-                default.append(blocks[index])
-                continue
-            elif len(graphs) == 1:
-                by_graph[graphs[0]].append(blocks[index])
-                continue
-            else:
-                pieces = _split_block(blocks[index], lines, start, end, graphs) or _split_lines(lines, start, end, graphs)
-            for graph, piece in pieces:
+            block = None if blocks is None else blocks[index]
+            for graph, piece in _trig_pieces(block, lines, start, end, placement.get(subject)):
                 if graph:
                     by_graph[graph].append(piece)
                 else:
@@ -549,6 +548,21 @@ def _trig_chunks(canonical: Canonical, turtle: bytes | None = None) -> Iterator[
         yield b"\n".join(default) + b"\n"
     for graph in sorted(by_graph):
         yield b"<" + graph + b"> {\n\t" + b"\n".join(by_graph.pop(graph)).replace(b"\n", b"\n\t") + b"\n}\n"
+
+
+def _trig_pieces(
+    block: bytes | None, lines: list[bytes], start: int, end: int, graphs: tuple[bytes, ...] | None
+) -> list[tuple[bytes, bytes]]:
+    """A subject's part of each graph of ``graph.trig`` that holds its triples: (graph, TriG) pairs,
+    ``b""`` the default graph.  ``block``: its Turtle block (``None``: write N-Triples lines),
+    ``lines[start:end]`` its canonical lines, ``graphs`` its placement (see :meth:`Canonical.placement`)."""
+    if block is None:  # not the layout of pyoxigraph's Turtle: N-Triples lines
+        return _split_lines(lines, start, end, graphs)
+    if graphs is None:
+        return [(b"", block)]
+    if len(graphs) == 1:
+        return [(graphs[0], block)]
+    return _split_block(block, lines, start, end, graphs) or _split_lines(lines, start, end, graphs)
 
 
 def _graph_of(predicate: bytes, obj: bytes, home: bytes) -> bytes:
@@ -678,11 +692,38 @@ def void_triples(
     the class, a property partition's ``void:triples`` the triples using it.
     """
     canonical = _canonical(triples)
+    base_bytes = settings.base_iri.encode()
+    counts = _VoidCounts(
+        triples=len(canonical.lines),
+        entities=sum(1 for subject, _, _ in canonical.runs if subject.startswith(base_bytes)),
+        subjects=len(canonical.runs),
+        classes=canonical.classes,
+        properties=canonical.properties,
+        sources={s: canonical.triples[start:end] for s, start, end in canonical.runs if s in canonical.sources},
+    )
+    return _void_description(counts, settings, files, build_date)
+
+
+@dataclass
+class _VoidCounts:
+    """What ``void.ttl`` says of the graph: the counts, the class and property partitions,
+    and the triples of each source document description (subject -> its triples)."""
+
+    triples: int
+    entities: int
+    subjects: int
+    classes: dict[bytes, int]
+    properties: dict[bytes, int]
+    sources: dict[bytes, list[Triple]]
+
+
+def _void_description(
+    counts: _VoidCounts, settings: Settings, files: Sequence[DumpFile], build_date: datetime.date | None
+) -> list[Triple]:
+    """The triples of :func:`void_triples` from the graph's counts."""
     base = settings.base_iri
-    base_bytes = base.encode()
-    entities = sum(1 for subject, _, _ in canonical.runs if subject.startswith(base_bytes))
-    classes = canonical.classes
-    properties = canonical.properties
+    classes = counts.classes
+    properties = counts.properties
 
     def named(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
@@ -705,9 +746,9 @@ def void_triples(
         Triple(dataset, title, ox.Literal(settings.title)),
         Triple(dataset, named(str(DCTERMS.license)), named(settings.license)),
         Triple(dataset, void("uriSpace"), ox.Literal(base)),
-        Triple(dataset, void("triples"), integer(len(canonical.lines))),
-        Triple(dataset, void("entities"), integer(entities)),
-        Triple(dataset, void("distinctSubjects"), integer(len(canonical.runs))),
+        Triple(dataset, void("triples"), integer(counts.triples)),
+        Triple(dataset, void("entities"), integer(counts.entities)),
+        Triple(dataset, void("distinctSubjects"), integer(counts.subjects)),
         Triple(dataset, void("properties"), integer(len(properties))),
         Triple(dataset, void("classes"), integer(len(classes))),
     ]
@@ -734,10 +775,9 @@ def void_triples(
             Triple(partition, void("triples"), integer(number)),
         ]
     derived = named(str(PROV.wasDerivedFrom))
-    for subject, start, end in canonical.runs:  # the inputs: each source document, its title, sha256
-        if subject in canonical.sources:
-            out.append(Triple(dataset, derived, named(subject.decode())))
-            out += canonical.triples[start:end]
+    for subject, described in counts.sources.items():  # the inputs: each source document, its title, sha256
+        out.append(Triple(dataset, derived, named(subject.decode())))
+        out += described
     for file in files:
         distribution = named(f"{dataset.value}/dump/{iri_segment(file.name)}")
         out += [
