@@ -41,11 +41,13 @@ import gc
 import hashlib
 import importlib
 import json
+import marshal
 import os
 import re
 import sys
 import warnings
 import zlib
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -54,7 +56,7 @@ from functools import lru_cache
 from importlib.metadata import version as _package_version
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal as TypingLiteral
+from typing import TYPE_CHECKING, Any, Literal as TypingLiteral, Protocol
 
 import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -88,6 +90,7 @@ from .identifiers import orcid_checksum_ok
 from .vocab import ontology_dir
 
 __all__ = [
+    "LinesLookup",
     "ValidationReport",
     "Violation",
     "load_shapes",
@@ -95,6 +98,7 @@ __all__ = [
     "run_validate_command",
     "validate_file",
     "validate_graph",
+    "validate_changes",
     "validate_lines",
     "validate_triples",
 ]
@@ -457,7 +461,8 @@ def validate_lines(
     shapes_graph = _default_shapes() if project_shapes else shapes
     assert shapes_graph is not None
     digest = _shapes_digest(shapes_graph if not project_shapes else None)
-    chunks = _partition(lines, digest, inverse_links=_inverse_links() if project_shapes else None)
+    groups: dict[str, _GroupState] | None = {} if project_shapes and cache_dir is not None else None
+    chunks = _partition(lines, digest, inverse_links=_inverse_links() if project_shapes else None, groups=groups)
 
     cached: dict[str, tuple[list[Violation], str]] = {}
     if cache_dir is not None:
@@ -466,40 +471,57 @@ def validate_lines(
             if entry is not None:
                 cached[chunk.key] = entry
     todo = [chunk for chunk in chunks if chunk.key not in cached]
+    fresh = _validate_chunks(todo, None if project_shapes else shapes_graph, jobs, progress)
+    if cache_dir is not None:
+        for key, entry in fresh.items():
+            _cache_write(cache_dir, key, entry)
+        _cache_prune(cache_dir, {chunk.key for chunk in chunks})
+        if groups is not None:
+            _state_write(cache_dir, _PartitionState(digest, len(lines), _global_lines(lines), groups))
+        else:  # other shapes: the partition's state no longer matches the cache
+            (cache_dir / STATE_FILE).unlink(missing_ok=True)
+    entries = [cached.get(chunk.key) or fresh[chunk.key] for chunk in chunks]
+    return _merged_report(entries, shapes_graph, source_root)
+
+
+def _validate_chunks(
+    todo: list[_Chunk], payload: Graph | None, jobs: int, progress: Callable[[int, int], None] | None
+) -> dict[str, tuple[list[Violation], str]]:
+    """Validate ``todo`` in batches (``jobs`` processes); per chunk key, its results and report text."""
     fresh: dict[str, tuple[list[Violation], str]] = {}
     batches = _batches(todo, jobs) if todo else []
     if progress is not None:
         progress(0, len(batches))
-    if batches:
-        payload = None if project_shapes else shapes_graph
-        if jobs <= 1 or len(batches) == 1:
-            for done, batch in enumerate(batches, start=1):
-                fresh.update(_validate_batch(batch, payload))
+    if not batches:
+        return fresh
+    if jobs <= 1 or len(batches) == 1:
+        for done, batch in enumerate(batches, start=1):
+            fresh.update(_validate_batch(batch, payload))
+            if progress is not None:
+                progress(done, len(batches))
+        return fresh
+    # The workers are forked: without gc.freeze(), their garbage collector would visit
+    # (and so copy) every object this process holds, a build's records and triples.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=_mp_context()) as pool:
+            outcomes = pool.map(_validate_batch, batches, [payload] * len(batches), chunksize=1)
+            for done, outcome in enumerate(outcomes, start=1):
+                fresh.update(outcome)
                 if progress is not None:
                     progress(done, len(batches))
-        else:
-            # The workers are forked: without gc.freeze(), their garbage collector would visit
-            # (and so copy) every object this process holds, a build's records and triples.
-            gc.freeze()
-            try:
-                with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=_mp_context()) as pool:
-                    outcomes = pool.map(_validate_batch, batches, [payload] * len(batches), chunksize=1)
-                    for done, outcome in enumerate(outcomes, start=1):
-                        fresh.update(outcome)
-                        if progress is not None:
-                            progress(done, len(batches))
-            finally:
-                gc.unfreeze()
-        if cache_dir is not None:
-            for key, entry in fresh.items():
-                _cache_write(cache_dir, key, entry)
-    if cache_dir is not None:
-        _cache_prune(cache_dir, {chunk.key for chunk in chunks})
+    finally:
+        gc.unfreeze()
+    return fresh
 
+
+def _merged_report(
+    entries: list[tuple[list[Violation], str]], shapes_graph: Graph, source_root: str
+) -> ValidationReport:
+    """The report of the chunks' results and report texts (in the chunks' order)."""
     results: set[Violation] = set()
     report_texts: list[str] = []
-    for chunk in chunks:
-        violations, report_text = cached.get(chunk.key) or fresh[chunk.key]
+    for violations, report_text in entries:
         results.update(
             v if v.source is None else replace(v, source=source_root + v.source) for v in violations
         )
@@ -574,9 +596,18 @@ class _UnionFind:
                 self.parent[ra] = rb
 
 
-def _partition(lines: Sequence[str], digest: str, *, inverse_links: frozenset[str] | None) -> list[_Chunk]:
+def _partition(
+    lines: Sequence[str],
+    digest: str,
+    *,
+    inverse_links: frozenset[str] | None,
+    groups: dict[str, _GroupState] | None = None,
+) -> list[_Chunk]:
     """The chunks (see the head of this section) of N-Triples lines, each once
-    (see :func:`validate_lines`); one chunk if ``inverse_links`` is None."""
+    (see :func:`validate_lines`); one chunk if ``inverse_links`` is None.
+
+    ``groups``, if given (with ``inverse_links``), receives every group's
+    :class:`_GroupState`, for :func:`validate_changes`."""
     if not lines:
         return []
     rows = [line[:-3].split(" ", 2) for line in lines]  # a subject or predicate has no space
@@ -623,6 +654,7 @@ def _partition(lines: Sequence[str], digest: str, *, inverse_links: frozenset[st
 
     group_lines: dict[str, set[str]] = {}
     mentioned: dict[str, set[str]] = {}
+    linkers: dict[str, set[str]] = {}  # group -> the other groups' nodes with a backwards-read link into it
     for line, (s, p, o) in zip(lines, rows):
         gs = group_of[s]
         group_lines.setdefault(gs, set()).add(line)
@@ -632,6 +664,7 @@ def _partition(lines: Sequence[str], digest: str, *, inverse_links: frozenset[st
             if p in inverse_links:
                 group_lines.setdefault(go, set()).add(line)
                 mentioned.setdefault(go, set()).add(s)
+                linkers.setdefault(go, set()).add(s)
     owned: dict[str, list[str]] = {}
     for node, group in group_of.items():
         owned.setdefault(group, []).append(node)
@@ -643,6 +676,10 @@ def _partition(lines: Sequence[str], digest: str, *, inverse_links: frozenset[st
         chunk_lines.update(global_lines)
         text = "".join(sorted(chunk_lines))
         chunks.append(_chunk(digest, group, text, sorted(owned.get(group, ())), len(chunk_lines)))
+    if groups is not None:
+        keys = {chunk.group: chunk.key for chunk in chunks}
+        for group, nodes in owned.items():
+            groups[group] = (keys.get(group, ""), tuple(sorted(nodes)), tuple(sorted(linkers.get(group, ()))))
     return chunks
 
 
@@ -659,6 +696,416 @@ def _chunk(digest: str, group: str, text: str, owned: list[str], size: int) -> _
     sha.update(f"\n{text}".encode())
     key = sha.hexdigest()
     return _Chunk(key=key, group=group, text=text, owned=tuple(owned), size=size)
+
+
+# --------------------------------------------------------------------------
+# Validation by difference: validate_changes
+#
+# A rebuild after one document changed hands validation the new graph and its
+# difference from the previous graph.  Cutting the whole graph again only to
+# find the chunk keys that did not change costs seconds; instead, every
+# validate_lines / validate_changes with a cache directory leaves there the
+# partition's state (_PartitionState, one marshal file): per group, its chunk's
+# key, the nodes it owns and the other groups' nodes that link into it by a
+# link the shapes read backwards.  From that state and the changed lines,
+# validate_changes recomputes the chunks of the groups the change can reach
+# (below), exactly as _partition would cut them, and keeps the other groups'
+# keys, whose results the cache holds.
+#
+# What a changed line (s p o) can reach:
+# * Components.  Only a joining line (_joins: a dependent link, a blank node,
+#   a literal under a backwards-read link) joins or splits components, and
+#   only a prov:wasDerivedFrom or "a prov:Entity" line moves a component's
+#   document; a node that appears or disappears is a component of its own.
+#   The components of the nodes of such lines are walked again in the new
+#   graph (subjects by bisection in the sorted lines, objects through the
+#   lookup): their nodes are the only ones whose group can change.  A
+#   component that does not meet such a node has the same nodes, lines and
+#   document as before.
+# * Chunks.  A group's chunk holds its nodes' lines, the backwards-read lines
+#   into its nodes, and the types of the nodes those lines mention.  So the
+#   affected groups are: the groups (before and after) of the nodes of the
+#   changed lines and of the walked components; for a node whose group
+#   changed, the groups of the nodes linking to it and of the nodes it links
+#   to backwards (they mention it, or hold its lines); for a node whose
+#   types changed, the groups that mention it.  An rdfs:subClassOf line is in
+#   every chunk: validate_lines does it all.
+# Anything unexpected (no state, another digest, a line count that does not
+# add up, a component of more than _DELTA_COMPONENT_LIMIT nodes, a cache
+# entry missing) is left to validate_lines.
+
+STATE_FILE = "partition.state"
+STATE_FORMAT = 1
+_DELTA_COMPONENT_LIMIT = 50_000
+
+# A group's chunk key ("" when it owns nodes but no lines), its owned nodes and
+# the other groups' nodes with a backwards-read link into it (both sorted).
+_GroupState = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+
+class LinesLookup(Protocol):
+    """The lines of a graph by object: what :func:`validate_changes` reads the new graph with."""
+
+    def lines_with_object(self, token: str) -> list[str]:
+        """The graph's N-Triples lines whose object is ``token`` (an N-Triples term)."""
+        ...
+
+
+@dataclass(frozen=True)
+class _PartitionState:
+    digest: str  # the shapes' digest (_shapes_digest)
+    count: int  # number of lines of the graph
+    global_lines: tuple[str, ...]  # the lines every chunk holds (rdfs:subClassOf)
+    groups: dict[str, _GroupState]
+
+
+def _global_lines(lines: Sequence[str]) -> tuple[str, ...]:
+    marker = f" {_SUBCLASS_OF} "
+    return tuple(line for line in lines if marker in line and line[:-3].split(" ", 2)[1] == _SUBCLASS_OF)
+
+
+def _state_tag() -> str:
+    return f"scholargraph partition {STATE_FORMAT} marshal {marshal.version} python {sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _state_write(cache_dir: Path, state: _PartitionState) -> None:
+    """Write the state atomically (a temporary file renamed over the old one)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    data = (_state_tag(), state.digest, state.count, state.global_lines, state.groups)
+    path = cache_dir / STATE_FILE
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(marshal.dumps(data))
+    os.replace(temporary, path)
+
+
+def _state_read(cache_dir: Path, digest: str) -> _PartitionState | None:
+    """The state in ``cache_dir``, or None if missing, unreadable, of another format or for other shapes."""
+    try:
+        data = marshal.loads((cache_dir / STATE_FILE).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(data, tuple) and len(data) == 5 and data[0] == _state_tag() and data[1] == digest):
+        return None
+    _tag, _digest, count, global_lines, groups = data
+    if not (isinstance(count, int) and isinstance(global_lines, tuple) and isinstance(groups, dict)):
+        return None
+    return _PartitionState(digest, count, global_lines, groups)
+
+
+class _ObjectIndex:
+    """A :class:`LinesLookup` over lines, indexed on first use (the whole graph: slow on a big one)."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self._lines = lines
+        self._index: dict[str, list[str]] | None = None
+
+    def lines_with_object(self, token: str) -> list[str]:
+        if self._index is None:
+            self._index = {}
+            for line in self._lines:
+                self._index.setdefault(line[:-3].split(" ", 2)[2], []).append(line)
+        return self._index.get(token, [])
+
+
+def validate_changes(
+    lines: Sequence[str],
+    removed: Sequence[str],
+    added: Sequence[str],
+    *,
+    source_root: str,
+    jobs: int,
+    cache_dir: Path,
+    lookup: LinesLookup | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ValidationReport:
+    """Validate the graph ``lines`` knowing how it differs from the graph last validated with ``cache_dir``.
+
+    ``lines`` is the new graph as :func:`validate_lines` takes it, sorted;
+    ``removed`` and ``added`` are the lines the previous graph lost and
+    gained (new = old - removed + added).  The report is the one
+    ``validate_lines(lines, source_root=..., jobs=..., cache_dir=cache_dir)``
+    gives (project shapes), and ``cache_dir`` is left as that call leaves it,
+    but only the chunks the change reaches are cut again (see "Validation by
+    difference" above).  ``lookup`` finds the new graph's lines by object;
+    it is asked about the nodes near the changed lines only.  Without it, an
+    index of ``lines`` is built when first needed.
+
+    When ``cache_dir`` holds no usable state of the previous validation (or
+    the change is of a kind not handled), this is :func:`validate_lines`.
+    ``progress`` is called as :func:`validate_lines` calls it.
+    """
+    digest = _shapes_digest(None)
+    state = _state_read(cache_dir, digest)
+    plan = None
+    if state is not None:
+        plan = _plan_changes(lines, removed, added, state, lookup or _ObjectIndex(lines), digest)
+    entries: dict[str, tuple[list[Violation], str]] = {}
+    if plan is not None:
+        affected = {chunk.group for chunk in plan.chunks}
+        for group, (key, _owned, _linkers) in plan.groups.items():
+            if key and group not in affected:
+                entry = _cache_read(cache_dir, key)
+                if entry is None:  # the cache lost an entry: cut the whole graph
+                    plan = None
+                    break
+                entries[key] = entry
+    if plan is None:
+        return validate_lines(lines, source_root=source_root, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    for chunk in plan.chunks:
+        entry = _cache_read(cache_dir, chunk.key)
+        if entry is not None:
+            entries[chunk.key] = entry
+    fresh = _validate_chunks([chunk for chunk in plan.chunks if chunk.key not in entries], None, jobs, progress)
+    for key, entry in fresh.items():
+        _cache_write(cache_dir, key, entry)
+    entries.update(fresh)
+    keys = {key for key, _owned, _linkers in plan.groups.values() if key}
+    _cache_prune(cache_dir, keys)
+    _state_write(cache_dir, _PartitionState(digest, len(lines), plan.global_lines, plan.groups))
+    ordered = [plan.groups[group][0] for group in sorted(plan.groups) if plan.groups[group][0]]
+    return _merged_report([entries[key] for key in ordered], _default_shapes(), source_root)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    groups: dict[str, _GroupState]  # the new graph's state
+    global_lines: tuple[str, ...]
+    chunks: list[_Chunk]  # the chunks of the groups the change reaches
+
+
+class _DeltaFallback(Exception):
+    """The change cannot be followed from the state: validate the whole graph."""
+
+
+def _split(line: str) -> list[str]:
+    return line[:-3].split(" ", 2)  # a subject or predicate has no space; the line ends with " .\n"
+
+
+def _joins(s: str, p: str, o: str, inverse_links: frozenset[str]) -> bool:
+    """Whether _partition puts ``s`` and ``o`` in one component."""
+    return p in _DEPENDENT_LINKS or s[0] == "_" or o[0] == "_" or (o[0] == '"' and p in inverse_links)
+
+
+def _owns_literal(s: str, p: str, inverse_links: frozenset[str]) -> bool:
+    """Whether a line (s p literal) makes the literal a node of _partition."""
+    return p in inverse_links and p not in _DEPENDENT_LINKS and s[0] != "_"
+
+
+def _contains(lines: Sequence[str], line: str) -> bool:
+    index = bisect_left(lines, line)
+    return index < len(lines) and lines[index] == line
+
+
+class _Neighbourhood:
+    """The new graph's lines around some nodes: by subject (bisection), by object (the lookup)."""
+
+    def __init__(self, lines: Sequence[str], lookup: LinesLookup) -> None:
+        self.lines = lines
+        self.lookup = lookup
+        self._by_subject: dict[str, list[str]] = {}
+        self._by_object: dict[str, list[str]] = {}
+
+    def with_subject(self, node: str) -> list[str]:
+        found = self._by_subject.get(node)
+        if found is None:
+            found = []
+            if node[0] != '"':
+                lines = self.lines
+                prefix = node + " "
+                index = bisect_left(lines, prefix)
+                while index < len(lines) and lines[index].startswith(prefix):
+                    found.append(lines[index])
+                    index += 1
+            self._by_subject[node] = found
+        return found
+
+    def with_object(self, node: str) -> list[str]:
+        found = self._by_object.get(node)
+        if found is None:
+            found = self._by_object[node] = list(self.lookup.lines_with_object(node))
+        return found
+
+    def types(self, node: str) -> list[str]:
+        return [line for line in self.with_subject(node) if _split(line)[1] == _RDF_TYPE]
+
+    def is_node(self, node: str, inverse_links: frozenset[str]) -> bool:
+        """Whether _partition would give ``node`` a group in the new graph."""
+        if node[0] == '"':
+            return any(_owns_literal(s, p, inverse_links) for s, p, _o in map(_split, self.with_object(node)))
+        return bool(self.with_subject(node)) or bool(self.with_object(node))
+
+    def document(self, node: str) -> str | None:
+        """The smallest document ``node`` was derived from (itself for a source document)."""
+        found: str | None = None
+        for line in self.with_subject(node):
+            s, p, o = _split(line)
+            doc = None
+            if p == _RDF_TYPE and o == _PROV_ENTITY and s[0] == "<":
+                doc = s[1:-1]
+            elif p == _DERIVED_FROM and o[0] == "<":
+                doc = o[1:-1].partition("#")[0]
+            if doc is not None and (found is None or doc < found):
+                found = doc
+        return found
+
+    def joined(self, node: str, inverse_links: frozenset[str]) -> Iterator[str]:
+        """The nodes one joining line away from ``node``."""
+        for line in self.with_subject(node):
+            s, p, o = _split(line)
+            if _joins(s, p, o, inverse_links):
+                yield o
+        for line in self.with_object(node):
+            s, p, o = _split(line)
+            if _joins(s, p, o, inverse_links):
+                yield s
+
+
+def _plan_changes(
+    lines: Sequence[str],
+    removed: Sequence[str],
+    added: Sequence[str],
+    state: _PartitionState,
+    lookup: LinesLookup,
+    digest: str,
+) -> _Plan | None:
+    """The new state and the chunks of the groups the change reaches; None: validate everything."""
+    if len(lines) != state.count - len(removed) + len(added):
+        return None
+    if any(_contains(lines, line) for line in removed) or not all(_contains(lines, line) for line in added):
+        return None
+    rows = [_split(line) for line in (*removed, *added)]
+    if any(p == _SUBCLASS_OF for _s, p, _o in rows):
+        return None
+    try:
+        return _replan(lines, rows, state, _Neighbourhood(lines, lookup), digest)
+    except _DeltaFallback:
+        return None
+
+
+def _replan(
+    lines: Sequence[str], rows: list[list[str]], state: _PartitionState, graph: _Neighbourhood, digest: str
+) -> _Plan:
+    inverse_links = _inverse_links()
+    old_group: dict[str, str] = {node: group for group, (_key, owned, _l) in state.groups.items() for node in owned}
+
+    # The nodes whose component (or document) may have changed.
+    seeds: set[str] = set()
+    touched: set[str] = set()
+    for s, p, o in rows:
+        if _joins(s, p, o, inverse_links):
+            seeds.update((s, o))
+        elif p == _DERIVED_FROM or (p == _RDF_TYPE and o == _PROV_ENTITY):
+            seeds.add(s)
+        touched.add(s)
+        if o[0] != '"':
+            touched.add(o)
+    for node in sorted(touched - seeds):  # a node that appears or disappears
+        if (node in old_group) != graph.is_node(node, inverse_links):
+            seeds.add(node)
+
+    # Their components in the new graph, and each component's group.
+    new_group: dict[str, str | None] = {}  # element of a walked component -> its group (None: no node)
+    for seed in sorted(seeds):
+        if seed in new_group:
+            continue
+        members = [seed]
+        seen = {seed}
+        for member in members:
+            for other in graph.joined(member, inverse_links):
+                if other not in seen:
+                    seen.add(other)
+                    members.append(other)
+            if len(members) > _DELTA_COMPONENT_LIMIT:
+                raise _DeltaFallback
+        documents = [doc for doc in map(graph.document, members) if doc is not None]
+        if documents:
+            group = min(documents)
+        else:
+            group = f"(no source {zlib.crc32(min(members).encode()) % _NO_SOURCE_BUCKETS})"
+        for member in members:
+            new_group[member] = group if graph.is_node(member, inverse_links) else None
+
+    def group_of(node: str) -> str | None:
+        return new_group[node] if node in new_group else old_group.get(node)
+
+    affected: set[str] = set()
+    linkers: dict[str, set[str]] = {}  # group -> nodes that may link into it backwards (besides the state's)
+
+    def mark(*groups: str | None) -> None:
+        affected.update(g for g in groups if g is not None)
+
+    for s, p, o in rows:
+        mark(group_of(s), old_group.get(s))
+        if p in inverse_links:
+            go = group_of(o)
+            mark(go, old_group.get(o))
+            if go is not None:
+                linkers.setdefault(go, set()).add(s)
+    moved = []
+    for node, group in new_group.items():
+        mark(group, old_group.get(node))
+        if group != old_group.get(node):
+            moved.append(node)
+    retyped = {s for s, p, _o in rows if p == _RDF_TYPE}
+    for node in sorted(set(moved) | retyped):
+        group = group_of(node)
+        for s, p, _o in map(_split, graph.with_object(node)):  # they mention it
+            mark(group_of(s), old_group.get(s))
+            if p in inverse_links and group is not None:
+                linkers.setdefault(group, set()).add(s)
+        for _s, p, o in map(_split, graph.with_subject(node)):  # they hold its line and mention it
+            if p in inverse_links:
+                go = group_of(o)
+                mark(go, old_group.get(o))
+                if go is not None:
+                    linkers.setdefault(go, set()).add(node)
+
+    # The affected groups' chunks, cut as _partition cuts them.
+    arrived: dict[str, list[str]] = {}
+    for node, group in new_group.items():
+        if group is not None:
+            arrived.setdefault(group, []).append(node)
+    groups = dict(state.groups)
+    chunks = []
+    for group in sorted(affected):
+        _key, old_owned, old_linkers = state.groups.get(group, ("", (), ()))
+        owned = sorted({node for node in old_owned if node not in new_group}.union(arrived.get(group, ())))
+        chunk_lines: set[str] = set()
+        mentioned: set[str] = set()
+        for node in owned:
+            for line in graph.with_subject(node):
+                chunk_lines.add(line)
+                o = _split(line)[2]
+                go = group_of(o)
+                if go is None and o[0] != '"':
+                    raise _DeltaFallback  # an object the state does not know
+                if go is not None and go != group:
+                    mentioned.add(o)
+        found_linkers = set()
+        for node in linkers.get(group, set()).union(old_linkers):
+            gn = group_of(node)
+            if gn is None or gn == group:
+                continue
+            for line in graph.with_subject(node):
+                _s, p, o = _split(line)
+                if p in inverse_links and group_of(o) == group:
+                    chunk_lines.add(line)
+                    found_linkers.add(node)
+        mentioned |= found_linkers
+        for node in mentioned:
+            chunk_lines.update(graph.types(node))
+        key = ""
+        if chunk_lines:
+            chunk_lines.update(state.global_lines)
+            text = "".join(sorted(chunk_lines))
+            chunk = _chunk(digest, group, text, owned, len(chunk_lines))
+            chunks.append(chunk)
+            key = chunk.key
+        if owned:
+            groups[group] = (key, tuple(owned), tuple(sorted(found_linkers)))
+        else:
+            groups.pop(group, None)
+    return _Plan(groups=groups, global_lines=state.global_lines, chunks=chunks)
 
 
 def _batches(chunks: list[_Chunk], jobs: int) -> list[list[_Chunk]]:
