@@ -1,0 +1,157 @@
+"""A rebuild in the same output folder writes exactly what a build from scratch writes.
+
+The rebuild reuses what the previous build left (cached documents, the validation's
+state, the dumps and the store, changed by difference); each edit below is made to
+a generated corpus, then the folder is rebuilt and compared, file for file and
+quad for quad, with a fresh build of the same documents in another folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from scholargraph.config import Settings
+from scholargraph.errors import ValidationFailed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+generate = importlib.import_module("generate")
+build_module = importlib.import_module("scholargraph.build")
+
+FILES = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl", "merges.yaml", "report.yaml")
+
+
+def _edit(path: Path, change) -> None:
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def _first_article(text: str) -> re.Match[str]:
+    found = re.search(r"^1\. (.*)$", text, flags=re.M)
+    assert found is not None
+    return found
+
+
+def _store_quads(out: Path) -> set[str]:
+    store = ox.Store.read_only(str(out / "oxigraph"))
+    try:
+        return {str(quad) for quad in store}
+    finally:
+        del store
+
+
+def _index_rows(out: Path) -> list[tuple[str, list[tuple]]]:
+    from scholargraph.network import COAUTHOR_INDEX
+
+    path = out / "oxigraph" / COAUTHOR_INDEX
+    if not path.exists():
+        return []
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return [
+            (table, sorted(map(tuple, connection.execute(f'SELECT * FROM "{table}"'))))  # noqa: S608 - our own table names
+            for table in tables
+            if table != "meta"  # names the store's own files
+        ]
+
+
+def _index_is_used(out: Path) -> bool:
+    from scholargraph.network import CoauthorIndex
+
+    index = CoauthorIndex.open(out / "oxigraph")
+    return index is not None
+
+
+def _same_as_a_fresh_build(data: Path, out: Path, fresh: Path, result) -> None:
+    shutil.rmtree(fresh, ignore_errors=True)
+    expected = build_module.build(Settings(data_dir=data, out_dir=fresh), use_cache=False, jobs=1)
+    for name in FILES:
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+    assert _store_quads(out) == _store_quads(fresh)
+    assert _index_rows(out) == _index_rows(fresh)
+    assert _index_is_used(out) and _index_is_used(fresh)
+    assert result.lines == expected.lines
+    assert result.validation.conforms == expected.validation.conforms
+    assert result.validation.results == expected.validation.results
+    assert result.counts == expected.counts
+    assert result.unaccounted == expected.unaccounted
+
+
+EDITS = {
+    "an unmapped line at the end": lambda t: t + "\n## Notes\n\n- ??? one more line, unmapped\n",
+    "a line at the top (every span moves)": lambda t: "<!-- updated -->\n" + t,
+    "a title changed": lambda t: t.replace(_first_article(t).group(1), _first_article(t).group(1).replace(").", "). Revised:", 1), 1),
+    "a co-author's name spelled otherwise": lambda t: t.replace("Felix Lingandor", "F. Lingandor"),
+    "a publication removed": lambda t: t.replace(_first_article(t).group(0) + "\n", "", 1),
+    "a publication added": lambda t: t.replace(
+        "## Publications\n\n### Articles\n\n",
+        "## Publications\n\n### Articles\n\n"
+        "1. Zora Newname, Felix Mirsil & **Bianca Vozenlin** (2025). A work nobody listed before. *Réseaux*. doi: 10.5555/sg.999999\n",
+    ),
+    "a position added": lambda t: t.replace(
+        "| Dates | Position | Institution |\n|---|---|---|\n",
+        "| Dates | Position | Institution |\n|---|---|---|\n| 2025 – now | <b>Professor</b> | <b>Université de Nantes</b> |\n",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("rebuild") / "data"
+    generate.generate(data, 30, seed=5)
+    return data
+
+
+def test_every_rebuild_equals_a_fresh_build(corpus: Path, tmp_path: Path) -> None:
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    settings = Settings(data_dir=corpus, out_dir=out)
+    build_module.build(settings, jobs=1)
+    cv = corpus / "cv-bianca-vozenlin.md"
+    for name, change in EDITS.items():
+        _edit(cv, change)
+        result = build_module.build(settings, jobs=1)
+        assert result.cache.misses == ["cv-bianca-vozenlin.md"], name
+        _same_as_a_fresh_build(corpus, out, fresh, result)
+
+    # a document removed, another added
+    (corpus / "cv-bianca-vozenlin.md").unlink()
+    shutil.copy(corpus / "cv-adrian-rintis.md", corpus / "cv-adrian-rintis-copy.md")
+    result = build_module.build(settings, jobs=1)
+    _same_as_a_fresh_build(corpus, out, fresh, result)
+
+    # nothing changed
+    result = build_module.build(settings, jobs=1)
+    assert result.cache.misses == []
+    _same_as_a_fresh_build(corpus, out, fresh, result)
+
+
+def test_a_rebuild_that_breaks_the_shapes_leaves_no_dump_and_the_next_one_recovers(corpus: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    settings = Settings(data_dir=data, out_dir=out)
+    build_module.build(settings, jobs=1)
+    cv = data / "cv-adrian-rintis.md"
+    before = cv.read_text(encoding="utf-8")
+    # a position without its organisation violates sg:EmployeeRoleShape
+    _edit(cv, lambda t: t.replace("- 2019–2021 — Lecturer in Sociology, University of Bologna", "- 2019–2021 — Lecturer in Sociology"))
+    with pytest.raises(ValidationFailed) as failed:
+        build_module.build(settings, jobs=1)
+    assert [name for name in FILES[:5] if (out / name).exists()] == []
+    assert not (out / "oxigraph").exists()
+    text = (out / "validation.txt").read_text(encoding="utf-8")
+    assert 'cv-adrian-rintis.md:6: position "Lecturer in Sociology": position must name exactly one organisation' in text
+    with pytest.raises(ValidationFailed) as again:
+        build_module.build(Settings(data_dir=data, out_dir=fresh), use_cache=False, jobs=1)
+    assert failed.value.report.results == again.value.report.results
+    assert text == (fresh / "validation.txt").read_text(encoding="utf-8")
+
+    cv.write_text(before, encoding="utf-8")
+    result = build_module.build(settings, jobs=1)
+    _same_as_a_fresh_build(data, out, fresh, result)
