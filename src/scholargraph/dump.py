@@ -24,6 +24,7 @@ Nothing here reads the clock or the environment: a date appears in
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import gc
 import gzip as gzip_module
@@ -34,7 +35,7 @@ import shutil
 import sys
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ import pyoxigraph as ox
 from .config import Settings
 from .errors import DocumentError, ScholargraphError
 from .identifiers import iri_segment, short_hash
-from .mapping import Triple, triple_key
+from .mapping import Triple, parse_lines, triple_key
 from .namespaces import DCTERMS, PREFIXES, PROV, RDF, SCHEMA, SG, XSD
 from .records import Document
 
@@ -819,6 +820,7 @@ def _check_documents(canonical: Canonical, documents: Sequence[Document], settin
 
 
 _PIECE = 1 << 22
+_ENCODE_BLOCK = 50_000  # lines encoded together (see mapping.parse_lines)
 
 
 class _Files:
@@ -968,6 +970,672 @@ def run_dump_command(build_dir: Path, gzip: bool, *, settings: Settings | None =
     for path in paths:
         print(path)
     return 0
+
+
+# --------------------------------------------------------------------------- dumps by difference
+#
+# A rebuild hands on the new graph's lines and its difference from the previous build.
+# Every dump is in the canonical order and cut at the subjects (a Turtle block, a JSON-LD
+# node, a TriG piece per named graph), so patch_dumps serialises again, with the full
+# writers' code, only the subjects the difference touches (and, in TriG, those whose
+# named graphs change with it), and copies the rest of the previous files.  An old file
+# that is missing, not of the size the old void.ttl gives, or not laid out as the writers
+# lay it out is written in full instead.
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """One subject of one version of the graph: what its dumps and its named graphs need."""
+
+    lines: list[bytes]  # canonical N-Triples in the canonical order, without the newline
+    triples: list[Triple]
+    block: bytes | None  # its Turtle block (None: the Turtle was not cut one block per subject)
+    node: bytes  # its JSON-LD node
+    provenance: set[bytes] | None  # the sources its prov:wasDerivedFrom IRIs name
+    sha256: bytes | None  # set on a source document description
+    edges: frozenset[bytes]  # the IRIs it points to (not types, not provenance)
+    seed: bytes | None  # its home graph if its own triples fix it (see Canonical.placement)
+
+
+def _describe(lines: list[str]) -> dict[bytes, _Subject]:
+    """The subjects of ``lines`` (every line of each), described by the full writers' code."""
+    if not lines:
+        return {}
+    canonical = Canonical(parse_lines(lines))
+    _, body = _split_prefixes(_serialize(canonical.triples, ox.RdfFormat.TURTLE, PREFIXES))
+    blocks = _subject_blocks(body, len(canonical.runs))
+    found: dict[bytes, _Subject] = {}
+    for index, (subject, start, end) in enumerate(canonical.runs):
+        provenance = canonical.provenance.get(subject)
+        sha256 = canonical.sources.get(subject)
+        found[subject] = _Subject(
+            lines=canonical.lines[start:end],
+            triples=canonical.triples[start:end],
+            block=None if blocks is None else blocks[index],
+            node=canonical.nodes[index],
+            provenance=provenance,
+            sha256=sha256,
+            edges=frozenset(canonical.edges.get(subject, ())),
+            seed=subject if sha256 is not None else (min(provenance) if provenance else None),
+        )
+    return found
+
+
+def _subject_of(line: str) -> str:
+    return line[1 : line.index("> ")]
+
+
+class _Side:
+    """One version of the graph, described subject by subject on demand (``None``: no triples)."""
+
+    def __init__(self, lines_of: Callable[[str], list[str]]) -> None:
+        self._lines_of = lines_of
+        self._found: dict[bytes, _Subject | None] = {}
+
+    def fetch(self, subjects: Iterable[bytes]) -> None:
+        """Describe those of ``subjects`` not described yet, together (one parse)."""
+        wanted = sorted(set(subjects) - self._found.keys())
+        lines = [line for subject in wanted for line in self._lines_of(subject.decode())]
+        described = _describe(lines)
+        for subject in wanted:
+            self._found[subject] = described.get(subject)
+
+    def __getitem__(self, subject: bytes) -> _Subject | None:
+        return self._found[subject]
+
+
+class _Delta:
+    """The new graph's lines and their difference from the old graph's."""
+
+    def __init__(self, lines: Sequence[str], removed: Sequence[str], added: Sequence[str]) -> None:
+        self.lines = lines
+        self.removed = removed
+        self.added = added
+        self.removed_of: dict[str, list[str]] = defaultdict(list)
+        self.added_of: dict[str, list[str]] = defaultdict(list)
+        for line in removed:
+            self.removed_of[_subject_of(line)].append(line)
+        for line in added:
+            self.added_of[_subject_of(line)].append(line)
+        self.touched = sorted(subject.encode() for subject in self.removed_of.keys() | self.added_of.keys())
+        self.new = _Side(self.new_lines)
+        self.old = _Side(self.old_lines)
+        self.new.fetch(self.touched)
+        self.old.fetch(self.touched)
+        self.chunks = [  # graph.nt (a block at a time: see mapping.parse_lines)
+            "".join(lines[start : start + _ENCODE_BLOCK]).encode() for start in range(0, len(lines), _ENCODE_BLOCK)
+        ]
+
+    def new_lines(self, subject: str) -> list[str]:
+        lines = self.lines
+        start = bisect.bisect_left(lines, f"<{subject}> <")
+        return list(lines[start : bisect.bisect_left(lines, f"<{subject}> =", start)])  # '=' follows '<'
+
+    def old_lines(self, subject: str) -> list[str]:
+        added = self.added_of.get(subject)
+        lines = self.new_lines(subject)
+        if added:
+            gone = set(added)
+            lines = [line for line in lines if line not in gone]
+        return lines + self.removed_of.get(subject, [])
+
+    def edges_into(self, targets: Iterable[bytes]) -> dict[bytes, set[bytes]]:
+        """Target -> the subjects of the new graph's lines whose object is the target IRI
+        (one scan of the new N-Triples for all of them; the caller checks the predicates)."""
+        needles = sorted(set(targets))
+        found: dict[bytes, set[bytes]] = {target: set() for target in needles}
+        if not needles:
+            return found
+        common = os.path.commonprefix(needles)
+        rests = b"|".join(re.escape(needle[len(common) :]) for needle in needles)
+        pattern = re.compile(b"> <(" + re.escape(common) + b"(?:" + rests + b"))> \\.\n")
+        for chunk in self.chunks:
+            for match in pattern.finditer(chunk):
+                start = chunk.rfind(b"\n", 0, match.start()) + 1
+                found[match.group(1)].add(chunk[start + 1 : chunk.index(b"> ", start)])
+        return found
+
+
+def _placements(
+    delta: _Delta,
+) -> tuple[dict[bytes, tuple[bytes, ...] | None], dict[bytes, tuple[bytes, ...] | None]]:
+    """The old and the new placement (see :meth:`Canonical.placement`) of every subject whose
+    TriG pieces may change: those the difference touches and those whose home may move.
+
+    A home moves only below a change: a touched subject whose own home changes (or that
+    has none of its own) or whose edges change; from there the subjects without a home of
+    their own that the edges reach, in either version.  Their homes are found again from
+    the edges into them (one scan of the new N-Triples per round, upwards until the
+    subjects with a home of their own), each the smallest home that reaches it.
+    """
+    old, new = delta.old, delta.new
+    touched = delta.touched
+    affected: set[bytes] = set()
+    for subject in touched:
+        was, now = old[subject], new[subject]
+        seeds = (was.seed if was else None, now.seed if now else None)
+        if None in seeds:
+            affected.add(subject)
+        edges_old, edges_new = was.edges if was else frozenset(), now.edges if now else frozenset()
+        affected |= (edges_old | edges_new) if seeds[0] != seeds[1] else (edges_old ^ edges_new)
+
+    def movable(subject: bytes) -> bool:  # a subject without a home of its own in a version
+        was, now = old[subject], new[subject]
+        return (was is not None or now is not None) and (was is None or was.seed is None or now is None or now.seed is None)
+
+    old.fetch(affected)
+    new.fetch(affected)
+    affected = {subject for subject in affected if movable(subject)}
+    frontier = sorted(affected)
+    while frontier:  # downwards: what the moving subjects point to
+        reached = {t for s in frontier for side in (old, new) if (d := side[s]) for t in d.edges} - affected
+        old.fetch(reached)
+        new.fetch(reached)
+        frontier = sorted(subject for subject in reached if movable(subject))
+        affected.update(frontier)
+    units = set(affected)
+    into_new: dict[bytes, set[bytes]] = {}
+    pending = sorted(units)
+    while pending:  # upwards: what points to them, until the subjects with a home of their own
+        found = delta.edges_into(pending)
+        sources = {s for subjects in found.values() for s in subjects}
+        old.fetch(sources)
+        new.fetch(sources)
+        pending = []
+        for target, subjects in found.items():
+            into_new[target] = {s for s in subjects if (d := new[s]) is not None and target in d.edges}
+            for s in subjects:
+                if s not in units and movable(s):
+                    units.add(s)
+                    pending.append(s)
+        pending.sort()
+    touched_set = set(touched)
+    into_old = {
+        target: {s for s in subjects if s not in touched_set}
+        | {s for s in touched if (d := old[s]) is not None and target in d.edges}
+        for target, subjects in into_new.items()
+    }
+    placements: list[dict[bytes, tuple[bytes, ...] | None]] = []
+    for side, into in ((old, into_old), (new, into_new)):
+        home = _homes(side, units, into)
+        placement: dict[bytes, tuple[bytes, ...] | None] = {}
+        for subject in {*touched, *units}:
+            described = side[subject]
+            if described is None:
+                continue
+            graph = described.seed or home.get(subject)
+            sources = described.provenance
+            if graph is None:
+                placement[subject] = None
+            elif sources is None or (len(sources) == 1 and graph in sources):
+                placement[subject] = (graph,)
+            else:
+                placement[subject] = (graph, *sorted(sources - {graph}))
+        placements.append(placement)
+    return placements[0], placements[1]
+
+
+def _homes(side: _Side, units: set[bytes], into: dict[bytes, set[bytes]]) -> dict[bytes, bytes]:
+    """The home of each of ``units`` without one of its own: the smallest home among the
+    subjects that point to it (``into``), transitively (a fixpoint from the seeds down)."""
+    out_of: dict[bytes, list[bytes]] = defaultdict(list)
+    home: dict[bytes, bytes] = {}
+    for target in units:
+        for s in into.get(target, ()):
+            out_of[s].append(target)
+    queue: list[bytes] = []
+    for target in sorted(units):
+        described = side[target]
+        if described is not None and described.seed is not None:
+            continue
+        found = [d.seed for s in into.get(target, ()) if (d := side[s]) is not None and d.seed is not None]
+        if found:
+            home[target] = min(found)
+            queue.append(target)
+    while queue:
+        subject = queue.pop()
+        for target in out_of.get(subject, ()):
+            described = side[target]
+            if described is not None and described.seed is not None:
+                continue
+            if target not in home or home[subject] < home[target]:
+                home[target] = home[subject]
+                queue.append(target)
+    return home
+
+
+def _prefix_header() -> bytes:
+    """The ``@prefix`` lines that begin ``graph.ttl`` and ``graph.trig`` (of a graph with triples)."""
+    one = Triple(ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), ox.NamedNode("urn:x"))
+    return _split_prefixes(_serialize([one], ox.RdfFormat.TURTLE, PREFIXES))[0]
+
+
+_PREFIX_IRIS = {name.encode(): iri.encode() for name, iri in PREFIXES.items()}
+
+
+def _block_subject(block: bytes) -> bytes | None:
+    """The subject IRI a Turtle block (or N-Triples line) starts with."""
+    if block[:1] == b"<":
+        end = block.find(b">")
+        return block[1:end] if end > 0 else None
+    name, colon, rest = block.partition(b":")
+    namespace = _PREFIX_IRIS.get(name)
+    if not colon or namespace is None:
+        return None
+    local = rest.split(b" ", 1)[0]
+    return namespace + local if local and b"\\" not in local else None
+
+
+_Change = tuple[bytes | None, bytes | None]  # a subject's item in the old file, in the new one
+
+
+class _Unexpected(Exception):
+    """An old dump is not what the writers would have written: write the file in full."""
+
+
+def _splice(items: list[bytes], keys: Callable[[int], bytes | None], changes: dict[bytes, _Change]) -> list[bytes]:
+    """``items`` (one per subject, in subject order; ``keys(i)``: the subject of the i-th) with
+    ``changes`` made: a subject's old item (``None``: none) must be there as it is, and its new
+    one (``None``: none) takes its place.  :class:`_Unexpected` if the old items are not as
+    said or not in order around a change."""
+
+    def key(at: int) -> bytes:
+        found = keys(at)
+        if found is None:
+            raise _Unexpected
+        return found
+
+    out: list[bytes] = []
+    at = 0
+    for subject in sorted(changes):
+        old, new = changes[subject]
+        low, high = at, len(items)
+        while low < high:  # the first item whose subject is not below this one
+            middle = (low + high) // 2
+            if key(middle) < subject:
+                low = middle + 1
+            else:
+                high = middle
+        if low > 0 and not key(low - 1) < subject:
+            raise _Unexpected
+        present = low < len(items) and key(low) == subject
+        if present != (old is not None) or (present and items[low] != old):
+            raise _Unexpected
+        out += items[at:low]
+        at = low + 1 if present else low
+        if at < len(items) and not subject < key(at):
+            raise _Unexpected
+        if new is not None:
+            out.append(new)
+    out += items[at:]
+    return out
+
+
+def _patch_turtle(data: bytes, header: bytes, changes: dict[bytes, _Change]) -> bytes:
+    """``graph.ttl`` with its blocks changed (see :func:`_splice`)."""
+    if not data.startswith(header) or not data.endswith(b" .\n") or _split_prefixes(data)[0] != header:
+        raise _Unexpected
+    blocks = _BLOCK_START.split(data[len(header) : -1])
+    spliced = _splice(blocks, lambda at: _block_subject(blocks[at]), changes)
+    if not spliced:
+        raise _Unexpected  # no triples left: the full writer writes nothing, not even the prefixes
+    return header + b"\n".join(spliced) + b"\n"
+
+
+def _node_subject(node: bytes) -> bytes | None:
+    if not node.startswith(b'{"@id":"'):
+        return None
+    end = node.find(b'"', 8)
+    return node[8:end] if end > 0 else None
+
+
+def _patch_jsonld(data: bytes, changes: dict[bytes, _Change]) -> bytes:
+    """``graph.jsonld`` with its nodes changed (see :func:`_splice`)."""
+    head = _jsonld_head()
+    if data == head + b"]\n}\n":
+        nodes: list[bytes] = []
+    elif data.startswith(head + b"\n    ") and data.endswith(b"\n  ]\n}\n"):
+        nodes = data[len(head) + 5 : -7].split(b",\n    ")
+    else:
+        raise _Unexpected
+    return _jsonld_document(_splice(nodes, lambda at: _node_subject(nodes[at]), changes))
+
+
+def _pieces(text: bytes) -> tuple[list[bytes], Callable[[int], bytes | None]]:
+    """A TriG graph's statements (unindented) cut into pieces, one per subject, and their subjects."""
+    pieces: list[bytes] = []
+    subjects: list[bytes | None] = []
+    for part in _BLOCK_START.split(text) if text else ():
+        subject = _block_subject(part)
+        if subjects and subject is not None and subjects[-1] == subject:  # N-Triples lines of one subject
+            pieces[-1] += b"\n" + part
+        else:
+            pieces.append(part)
+            subjects.append(subject)
+    return pieces, subjects.__getitem__
+
+
+def _patch_trig(data: bytes, header: bytes, changes: dict[bytes, dict[bytes, _Change]]) -> list[bytes | memoryview]:
+    """``graph.trig`` with the pieces of its graphs changed (graph ``b""``: the default graph)."""
+    if not data.startswith(header) or _split_prefixes(data)[0] != header:
+        raise _Unexpected
+    start = len(header)
+    first = data.find(b" {\n", start)
+    default_end = len(data) if first < 0 else data.rfind(b"\n", start - 1, first) + 1
+    sections: list[tuple[bytes, int, int]] = []  # (graph, start, end) of each named graph, in order
+    at = default_end
+    while at < len(data):
+        opening = data.find(b" {\n\t", at)
+        close = data.find(b"\n}\n", opening)
+        if opening < 0 or close < 0 or data[at : at + 1] != b"<" or data[opening - 1 : opening] != b">":
+            raise _Unexpected
+        graph = data[at + 1 : opening - 1]
+        if b"\n" in graph or (sections and not sections[-1][0] < graph):
+            raise _Unexpected
+        sections.append((graph, at, close + 3))
+        at = close + 3
+    view = memoryview(data)
+    out: list[bytes | memoryview] = [header]
+    if b"" in changes:
+        default = data[start:default_end]
+        if default and not default.endswith(b"\n"):
+            raise _Unexpected
+        spliced = _splice(*_pieces(default[:-1]), changes[b""])
+        out.append(b"\n".join(spliced) + b"\n" if spliced else b"")
+    else:
+        out.append(view[start:default_end])
+    graphs = sorted({graph for graph, _, _ in sections} | (changes.keys() - {b""}))
+    where = {graph: (begin, end) for graph, begin, end in sections}
+    for graph in graphs:
+        found = where.get(graph)
+        if graph not in changes:
+            assert found is not None
+            out.append(view[found[0] : found[1]])
+            continue
+        pieces: tuple[list[bytes], Callable[[int], bytes | None]] = ([], [].__getitem__)
+        if found is not None:
+            inner = data[found[0] + len(graph) + 6 : found[1] - 3]  # after '<g> {\n\t', before '\n}\n'
+            text = inner.replace(b"\n\t", b"\n")
+            if text.replace(b"\n", b"\n\t") != inner:
+                raise _Unexpected
+            pieces = _pieces(text)
+        spliced = _splice(*pieces, changes[graph])
+        if spliced:
+            out.append(b"<" + graph + b"> {\n\t" + b"\n".join(spliced).replace(b"\n", b"\n\t") + b"\n}\n")
+    if len(out) == 2 and not out[1]:
+        raise _Unexpected  # no triples left: the full writer writes nothing, not even the prefixes
+    return out
+
+
+def _read_void(data: bytes, settings: Settings) -> tuple[_VoidCounts, list[DumpFile], datetime.date | None]:
+    """What an old ``void.ttl`` says (its counts, files, date), if :func:`void_bytes` wrote it so."""
+    triples = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+    about: dict[str, list[Triple]] = defaultdict(list)
+    for triple in triples:
+        about[triple.subject.value].append(triple)
+
+    def values(subject: str, namespace: str, local: str) -> list[ox.NamedNode | ox.Literal]:
+        return [t.object for t in about[subject] if t.predicate.value == namespace + local]  # type: ignore[misc]
+
+    def one(subject: str, namespace: str, local: str) -> str:
+        found = values(subject, namespace, local)
+        if len(found) != 1:
+            raise _Unexpected
+        return found[0].value
+
+    dataset = dataset_iri(settings.base_iri)
+    classes: dict[bytes, int] = {}
+    for partition in values(dataset, VOID_NS, "classPartition"):
+        classes[one(partition.value, VOID_NS, "class").encode()] = int(one(partition.value, VOID_NS, "entities"))
+    properties: dict[bytes, int] = {}
+    for partition in values(dataset, VOID_NS, "propertyPartition"):
+        properties[one(partition.value, VOID_NS, "property").encode()] = int(one(partition.value, VOID_NS, "triples"))
+    sources = {source.value.encode(): about[source.value] for source in values(dataset, str(PROV), "wasDerivedFrom")}
+    counts = _VoidCounts(
+        triples=int(one(dataset, VOID_NS, "triples")),
+        entities=int(one(dataset, VOID_NS, "entities")),
+        subjects=int(one(dataset, VOID_NS, "distinctSubjects")),
+        classes=classes,
+        properties=properties,
+        sources=sources,
+    )
+    files = [
+        DumpFile(one(d.value, str(DCTERMS), "title"), int(one(d.value, DCAT_NS, "byteSize")))
+        for d in values(dataset, DCAT_NS, "distribution")
+    ]
+    issued = values(dataset, str(DCTERMS), "issued")
+    date = datetime.date.fromisoformat(issued[0].value) if issued else None
+    if _void_bytes_of(counts, settings, files, date) != data:
+        raise _Unexpected
+    return counts, files, date
+
+
+def _void_bytes_of(
+    counts: _VoidCounts, settings: Settings, files: Sequence[DumpFile], date: datetime.date | None
+) -> bytes:
+    """``void.ttl`` from the graph's counts (see :func:`void_bytes`)."""
+    return _serialize(_void_description(counts, settings, files, date), ox.RdfFormat.TURTLE, VOID_PREFIXES)
+
+
+def _patch_counts(counts: _VoidCounts, delta: _Delta, settings: Settings) -> _VoidCounts:
+    """The old graph's VoID counts made the new graph's."""
+    if counts.triples - len(delta.removed) + len(delta.added) != len(delta.lines):
+        raise _Unexpected
+    classes = dict(counts.classes)
+    properties = dict(counts.properties)
+    for lines, step in ((delta.removed, -1), (delta.added, 1)):
+        for text in lines:
+            line = text.encode()
+            end_s = line.index(b"> ")
+            end_p = line.index(b"> ", end_s + 2)
+            predicate = line[end_s + 3 : end_p]
+            properties[predicate] = properties.get(predicate, 0) + step
+            obj = line[end_p + 2 : -3]  # without ' .\n'
+            if predicate == _TYPE and obj[:1] == b"<":
+                classes[obj[1:-1]] = classes.get(obj[1:-1], 0) + step
+    if any(number < 0 for number in (*classes.values(), *properties.values())):
+        raise _Unexpected
+    base = settings.base_iri.encode()
+    subjects, entities = counts.subjects, counts.entities
+    sources = dict(counts.sources)
+    for subject in delta.touched:
+        was, now = delta.old[subject], delta.new[subject]
+        step = (now is not None) - (was is not None)
+        subjects += step
+        entities += step if subject.startswith(base) else 0
+        if was is not None and was.sha256 is not None:
+            if set(sources.pop(subject, ())) != set(was.triples):
+                raise _Unexpected
+        if now is not None and now.sha256 is not None:
+            sources[subject] = now.triples
+    return _VoidCounts(
+        triples=len(delta.lines),
+        entities=entities,
+        subjects=subjects,
+        classes={cls: number for cls, number in classes.items() if number},
+        properties={p: number for p, number in properties.items() if number},
+        sources=sources,
+    )
+
+
+def _trig_changes(delta: _Delta) -> dict[bytes, dict[bytes, _Change]]:
+    """Graph -> subject -> its piece of the graph in the old ``graph.trig`` and in the new one."""
+    placed_old, placed_new = _placements(delta)
+    changes: dict[bytes, dict[bytes, _Change]] = defaultdict(dict)
+    for subject in placed_old.keys() | placed_new.keys():
+        pieces: list[dict[bytes, bytes]] = []
+        for side, placed in ((delta.old, placed_old), (delta.new, placed_new)):
+            described = side[subject]
+            if described is None:
+                pieces.append({})
+                continue
+            if described.block is None:
+                raise _Unexpected
+            lines = described.lines
+            pieces.append(dict(_trig_pieces(described.block, lines, 0, len(lines), placed[subject])))
+        was, now = pieces
+        for graph in was.keys() | now.keys():
+            if was.get(graph) != now.get(graph):
+                changes[graph][subject] = (was.get(graph), now.get(graph))
+    return changes
+
+
+def _old_file(old_dir: Path, name: str, sizes: dict[str, int] | None) -> bytes | None:
+    """An old dump's bytes; ``None`` if it cannot be read or is not of the size ``sizes`` gives."""
+    try:
+        data = (old_dir / name).read_bytes()
+    except OSError:
+        return None
+    return data if sizes is None or sizes.get(name) == len(data) else None
+
+
+_NOT_AS_WRITTEN = (_Unexpected, ValueError, IndexError)  # ValueError, IndexError: cut where it should not be
+
+
+def _patched_turtle(old: bytes | None, delta: _Delta, header: bytes) -> bytes | None:
+    """The new ``graph.ttl`` from the old one, or ``None`` (write it in full)."""
+    if old is None:
+        return None
+    try:
+        changes = {s: (_block_of(delta.old[s]), _block_of(delta.new[s])) for s in delta.touched}
+        return _patch_turtle(old, header, changes)
+    except _NOT_AS_WRITTEN:
+        return None
+
+
+def _patched_jsonld(old: bytes | None, delta: _Delta) -> bytes | None:
+    """The new ``graph.jsonld`` from the old one, or ``None`` (write it in full)."""
+    if old is None:
+        return None
+    try:
+        return _patch_jsonld(old, {s: (_node_of(delta.old[s]), _node_of(delta.new[s])) for s in delta.touched})
+    except _NOT_AS_WRITTEN:
+        return None
+
+
+def _patched_trig(old: bytes | None, delta: _Delta, header: bytes) -> list[bytes | memoryview] | None:
+    """The new ``graph.trig`` (in pieces) from the old one, or ``None`` (write it in full)."""
+    if old is None:
+        return None
+    try:
+        return _patch_trig(old, header, _trig_changes(delta))
+    except _NOT_AS_WRITTEN:
+        return None
+
+
+def _patched_counts(old: _VoidCounts | None, delta: _Delta, settings: Settings) -> _VoidCounts | None:
+    """The new graph's VoID counts from the old ones, or ``None`` (count the whole graph)."""
+    if old is None:
+        return None
+    try:
+        return _patch_counts(old, delta, settings)
+    except _NOT_AS_WRITTEN:
+        return None
+
+
+def _node_of(described: _Subject | None) -> bytes | None:
+    return None if described is None else described.node
+
+
+def _block_of(described: _Subject | None) -> bytes | None:
+    if described is None:
+        return None
+    if described.block is None:
+        raise _Unexpected
+    return described.block
+
+
+def _whole_graph(lines: Sequence[str]) -> Canonical:
+    """The whole graph in the canonical order (what the full writers need)."""
+    return Canonical(parse_lines(lines))
+
+
+def patch_dumps(
+    old_dir: Path,
+    out_dir: Path,
+    lines: Sequence[str],
+    removed: Sequence[str],
+    added: Sequence[str],
+    documents: Sequence[Document],
+    settings: Settings,
+    *,
+    gzip: bool = False,
+    build_date: datetime.date | None = None,
+) -> list[Path]:
+    """Write into ``out_dir`` the dumps :func:`write_dumps` would write for the graph of ``lines``,
+    from the dumps of the previous build in ``old_dir`` and the difference; return their paths.
+
+    ``lines``: the new graph's canonical N-Triples lines, sorted (each ends with a newline);
+    ``removed`` and ``added``: the lines that left the old graph and that joined it.  Only
+    the subjects the difference touches are written again (and, in ``graph.trig``, those
+    whose named graphs change with it); the rest of each old file is copied.  An old file
+    that is missing, not of the size the old ``void.ttl`` gives, or not laid out as the
+    writers lay it out is written in full instead (which parses the whole graph).
+    ``out_dir`` may be ``old_dir``.  The bytes are those of :func:`write_dumps`,
+    with the same check of ``documents``.
+    """
+    delta = _Delta(lines, removed, added)
+    sources = {source_iri(document, settings.base_iri).encode(): document for document in documents}
+    delta.new.fetch(sources)
+    for iri, document in sources.items():
+        described = delta.new[iri]
+        if described is None or described.sha256 != json.dumps(document.sha256).encode():
+            raise DocumentError(
+                document.path, None,
+                f"the graph has no source description <{iri.decode()}> with this document's sha256; "
+                "pass the triples and the documents of one build",
+            )
+    whole: list[Canonical] = []
+
+    def canonical() -> Canonical:  # what an old file not as written is written again from
+        if not whole:
+            whole.append(_whole_graph(lines))
+        return whole[0]
+
+    old_counts: _VoidCounts | None = None
+    sizes: dict[str, int] = {}
+    void = _old_file(old_dir, VOID, None)
+    if void is not None and lines:  # (no triples: the full writers' files, empty)
+        try:
+            old_counts, old_files, _ = _read_void(void, settings)
+            sizes = {file.name: file.size for file in old_files}
+        except (_Unexpected, SyntaxError, ValueError):
+            pass
+
+    def old(name: str) -> bytes | None:  # patched only if the old void.ttl is as written and gives its size
+        return _old_file(old_dir, name, sizes) if old_counts is not None else None
+
+    header = _prefix_header()
+    files = _Files(out_dir)
+    try:
+        turtle = _patched_turtle(old(TURTLE), delta, header)
+        if turtle is None:
+            turtle = _serialize(canonical().triples, ox.RdfFormat.TURTLE, PREFIXES)
+        files.write(TURTLE, (turtle,))
+        files.write(NTRIPLES, delta.chunks)
+        jsonld = _patched_jsonld(old(JSONLD), delta)
+        files.write(JSONLD, (jsonld if jsonld is not None else jsonld_bytes(canonical()),))
+        jsonld = None
+        trig = _patched_trig(old(TRIG), delta, header)
+        files.write(TRIG, trig if trig is not None else _trig_chunks(canonical(), turtle))
+        trig = turtle = None
+        if gzip:
+            files.gzip(GRAPH_FILES)
+        described = [DumpFile(name, files.sizes[name]) for name in GRAPH_FILES]
+        described += [DumpFile(f"{name}.gz", files.sizes[f"{name}.gz"]) for name in GRAPH_FILES if gzip]
+        counts = _patched_counts(old_counts, delta, settings)
+        if counts is None:
+            files.write(VOID, (void_bytes(canonical(), settings, described, build_date),))
+        else:
+            files.write(VOID, (_void_bytes_of(counts, settings, described, build_date),))
+        files.commit()
+    except BaseException:
+        files.abandon()
+        raise
+    if not gzip:
+        for name in GRAPH_FILES:
+            (out_dir / f"{name}.gz").unlink(missing_ok=True)  # left by an earlier run with gzip
+    return [out_dir / file.name for file in described] + [out_dir / VOID]
 
 
 # --------------------------------------------------------------------------- embedded store
