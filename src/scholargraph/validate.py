@@ -902,20 +902,29 @@ class _Neighbourhood:
     def __init__(self, lines: Sequence[str], lookup: LinesLookup) -> None:
         self.lines = lines
         self.lookup = lookup
-        self._by_subject: dict[str, list[str]] = {}
+        self._by_subject: dict[str, list[tuple[str, str, str]]] = {}
         self._by_object: dict[str, list[str]] = {}
+        self._linking: dict[tuple[str, frozenset[str]], list[tuple[str, str]]] = {}
 
-    def with_subject(self, node: str) -> list[str]:
+    def _block(self, prefix: str) -> list[str]:
+        """The lines that start with ``prefix`` (next to each other: the lines are sorted)."""
+        lines = self.lines
+        index = bisect_left(lines, prefix)
+        end = index
+        while end < len(lines) and lines[end].startswith(prefix):
+            end += 1
+        return list(lines[index:end])
+
+    def with_subject(self, node: str) -> list[tuple[str, str, str]]:
+        """(line, predicate, object) of the lines whose subject is ``node``."""
         found = self._by_subject.get(node)
         if found is None:
             found = []
             if node[0] != '"':
-                lines = self.lines
-                prefix = node + " "
-                index = bisect_left(lines, prefix)
-                while index < len(lines) and lines[index].startswith(prefix):
-                    found.append(lines[index])
-                    index += 1
+                start = len(node) + 1
+                for line in self._block(node + " "):
+                    p, o = line[start:-3].split(" ", 1)
+                    found.append((line, p, o))
             self._by_subject[node] = found
         return found
 
@@ -925,8 +934,24 @@ class _Neighbourhood:
             found = self._by_object[node] = list(self.lookup.lines_with_object(node))
         return found
 
+    def with_subject_linking(self, node: str, predicates: frozenset[str]) -> list[tuple[str, str]]:
+        """(line, object) of the lines of ``node`` under one of ``predicates`` (the others left unsplit)."""
+        key = (node, predicates)
+        found = self._linking.get(key)
+        if found is None:
+            found = []
+            start = len(node) + 1
+            for line in self._block(node + " ") if node[0] != '"' else ():
+                end = line.index(" ", start)
+                if line[start:end] in predicates:
+                    found.append((line, line[end + 1 : -3]))
+            self._linking[key] = found
+        return found
+
     def types(self, node: str) -> list[str]:
-        return [line for line in self.with_subject(node) if _split(line)[1] == _RDF_TYPE]
+        if node[0] == '"':
+            return []
+        return self._block(f"{node} {_RDF_TYPE} ")
 
     def is_node(self, node: str, inverse_links: frozenset[str]) -> bool:
         """Whether _partition would give ``node`` a group in the new graph."""
@@ -937,11 +962,10 @@ class _Neighbourhood:
     def document(self, node: str) -> str | None:
         """The smallest document ``node`` was derived from (itself for a source document)."""
         found: str | None = None
-        for line in self.with_subject(node):
-            s, p, o = _split(line)
+        for _line, p, o in self.with_subject(node):
             doc = None
-            if p == _RDF_TYPE and o == _PROV_ENTITY and s[0] == "<":
-                doc = s[1:-1]
+            if p == _RDF_TYPE and o == _PROV_ENTITY and node[0] == "<":
+                doc = node[1:-1]
             elif p == _DERIVED_FROM and o[0] == "<":
                 doc = o[1:-1].partition("#")[0]
             if doc is not None and (found is None or doc < found):
@@ -950,9 +974,8 @@ class _Neighbourhood:
 
     def joined(self, node: str, inverse_links: frozenset[str]) -> Iterator[str]:
         """The nodes one joining line away from ``node``."""
-        for line in self.with_subject(node):
-            s, p, o = _split(line)
-            if _joins(s, p, o, inverse_links):
+        for _line, p, o in self.with_subject(node):
+            if _joins(node, p, o, inverse_links):
                 yield o
         for line in self.with_object(node):
             s, p, o = _split(line)
@@ -1025,8 +1048,9 @@ def _replan(
         for member in members:
             new_group[member] = group if graph.is_node(member, inverse_links) else None
 
-    def group_of(node: str) -> str | None:
-        return new_group[node] if node in new_group else old_group.get(node)
+    current = dict(old_group)
+    current.update(new_group)
+    group_of = current.get  # a node's group in the new graph
 
     affected: set[str] = set()
     linkers: dict[str, set[str]] = {}  # group -> nodes that may link into it backwards (besides the state's)
@@ -1053,7 +1077,7 @@ def _replan(
             mark(group_of(s), old_group.get(s))
             if p in inverse_links and group is not None:
                 linkers.setdefault(group, set()).add(s)
-        for _s, p, o in map(_split, graph.with_subject(node)):  # they hold its line and mention it
+        for _line, p, o in graph.with_subject(node):  # they hold its line and mention it
             if p in inverse_links:
                 go = group_of(o)
                 mark(go, old_group.get(o))
@@ -1073,22 +1097,20 @@ def _replan(
         chunk_lines: set[str] = set()
         mentioned: set[str] = set()
         for node in owned:
-            for line in graph.with_subject(node):
+            for line, _p, o in graph.with_subject(node):
                 chunk_lines.add(line)
-                o = _split(line)[2]
                 go = group_of(o)
-                if go is None and o[0] != '"':
-                    raise _DeltaFallback  # an object the state does not know
-                if go is not None and go != group:
+                if go != group and go is not None:
                     mentioned.add(o)
+                elif go is None and o[0] != '"':
+                    raise _DeltaFallback  # an object the state does not know
         found_linkers = set()
         for node in linkers.get(group, set()).union(old_linkers):
             gn = group_of(node)
             if gn is None or gn == group:
                 continue
-            for line in graph.with_subject(node):
-                _s, p, o = _split(line)
-                if p in inverse_links and group_of(o) == group:
+            for line, o in graph.with_subject_linking(node, inverse_links):
+                if group_of(o) == group:
                     chunk_lines.add(line)
                     found_linkers.add(node)
         mentioned |= found_linkers
