@@ -48,6 +48,7 @@ import sys
 import warnings
 import zlib
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -461,8 +462,8 @@ def validate_lines(
     shapes_graph = _default_shapes() if project_shapes else shapes
     assert shapes_graph is not None
     digest = _shapes_digest(shapes_graph if not project_shapes else None)
-    groups: dict[str, _GroupState] | None = {} if project_shapes and cache_dir is not None else None
-    chunks = _partition(lines, digest, inverse_links=_inverse_links() if project_shapes else None, groups=groups)
+    state = _PartitionState(digest, len(lines)) if project_shapes and cache_dir is not None else None
+    chunks = _partition(lines, digest, inverse_links=_inverse_links() if project_shapes else None, state=state)
 
     cached: dict[str, tuple[list[Violation], str]] = {}
     if cache_dir is not None:
@@ -476,8 +477,8 @@ def validate_lines(
         for key, entry in fresh.items():
             _cache_write(cache_dir, key, entry)
         _cache_prune(cache_dir, {chunk.key for chunk in chunks})
-        if groups is not None:
-            _state_write(cache_dir, _PartitionState(digest, len(lines), _global_lines(lines), groups))
+        if state is not None:
+            _state_write(cache_dir, state)
         else:  # other shapes: the partition's state no longer matches the cache
             (cache_dir / STATE_FILE).unlink(missing_ok=True)
     entries = [cached.get(chunk.key) or fresh[chunk.key] for chunk in chunks]
@@ -601,13 +602,13 @@ def _partition(
     digest: str,
     *,
     inverse_links: frozenset[str] | None,
-    groups: dict[str, _GroupState] | None = None,
+    state: _PartitionState | None = None,
 ) -> list[_Chunk]:
     """The chunks (see the head of this section) of N-Triples lines, each once
     (see :func:`validate_lines`); one chunk if ``inverse_links`` is None.
 
-    ``groups``, if given (with ``inverse_links``), receives every group's
-    :class:`_GroupState`, for :func:`validate_changes`."""
+    ``state``, if given (with ``inverse_links``), receives the partition's
+    groups, global lines and object counts, for :func:`validate_changes`."""
     if not lines:
         return []
     rows = [line[:-3].split(" ", 2) for line in lines]  # a subject or predicate has no space
@@ -638,6 +639,9 @@ def _partition(
 
     # The group of each component: its smallest document, else a stable bucket.
     nodes = dict.fromkeys(s for s, _p, _o in rows)
+    if state is not None:  # the object-only nodes' numbers of lines, where more than one
+        counts = Counter(o for _s, _p, o in rows if o[0] != '"')
+        state.object_counts = {o: count for o, count in counts.items() if count > 1 and o not in nodes}
     nodes.update(dict.fromkeys(o for _s, _p, o in rows if o[0] != '"' or o in owned_literals))
     group_of_root: dict[str, str] = {}
     for node, doc in document.items():
@@ -676,10 +680,16 @@ def _partition(
         chunk_lines.update(global_lines)
         text = "".join(sorted(chunk_lines))
         chunks.append(_chunk(digest, group, text, sorted(owned.get(group, ())), len(chunk_lines)))
-    if groups is not None:
-        keys = {chunk.group: chunk.key for chunk in chunks}
+    if state is not None:
+        state.global_lines = tuple(global_lines)
+        made = {chunk.group: chunk for chunk in chunks}
         for group, nodes in owned.items():
-            groups[group] = (keys.get(group, ""), tuple(sorted(nodes)), tuple(sorted(linkers.get(group, ()))))
+            chunk = made.get(group)
+            state.groups[group] = (
+                chunk.key if chunk else "",
+                chunk.owned if chunk else tuple(sorted(nodes)),
+                tuple(sorted(linkers.get(group, ()))),
+            )
     return chunks
 
 
@@ -735,7 +745,7 @@ def _chunk(digest: str, group: str, text: str, owned: list[str], size: int) -> _
 # entry missing) is left to validate_lines.
 
 STATE_FILE = "partition.state"
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 _DELTA_COMPONENT_LIMIT = 50_000
 
 # A group's chunk key ("" when it owns nodes but no lines), its owned nodes and
@@ -751,17 +761,15 @@ class LinesLookup(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass
 class _PartitionState:
     digest: str  # the shapes' digest (_shapes_digest)
     count: int  # number of lines of the graph
-    global_lines: tuple[str, ...]  # the lines every chunk holds (rdfs:subClassOf)
-    groups: dict[str, _GroupState]
-
-
-def _global_lines(lines: Sequence[str]) -> tuple[str, ...]:
-    marker = f" {_SUBCLASS_OF} "
-    return tuple(line for line in lines if marker in line and line[:-3].split(" ", 2)[1] == _SUBCLASS_OF)
+    global_lines: tuple[str, ...] = ()  # the lines every chunk holds (rdfs:subClassOf)
+    groups: dict[str, _GroupState] = field(default_factory=dict)
+    # The nodes that are objects only (no line of their own), by number of lines, where
+    # more than one (a node known to be an object only and not listed is in one line).
+    object_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _state_tag() -> str:
@@ -771,7 +779,7 @@ def _state_tag() -> str:
 def _state_write(cache_dir: Path, state: _PartitionState) -> None:
     """Write the state atomically (a temporary file renamed over the old one)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    data = (_state_tag(), state.digest, state.count, state.global_lines, state.groups)
+    data = (_state_tag(), state.digest, state.count, state.global_lines, state.groups, state.object_counts)
     path = cache_dir / STATE_FILE
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_bytes(marshal.dumps(data))
@@ -784,12 +792,17 @@ def _state_read(cache_dir: Path, digest: str) -> _PartitionState | None:
         data = marshal.loads((cache_dir / STATE_FILE).read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if not (isinstance(data, tuple) and len(data) == 5 and data[0] == _state_tag() and data[1] == digest):
+    if not (isinstance(data, tuple) and len(data) == 6 and data[0] == _state_tag() and data[1] == digest):
         return None
-    _tag, _digest, count, global_lines, groups = data
-    if not (isinstance(count, int) and isinstance(global_lines, tuple) and isinstance(groups, dict)):
+    _tag, _digest, count, global_lines, groups, object_counts = data
+    if not (
+        isinstance(count, int)
+        and isinstance(global_lines, tuple)
+        and isinstance(groups, dict)
+        and isinstance(object_counts, dict)
+    ):
         return None
-    return _PartitionState(digest, count, global_lines, groups)
+    return _PartitionState(digest, count, global_lines, groups, object_counts)
 
 
 class _ObjectIndex:
@@ -861,7 +874,7 @@ def validate_changes(
     entries.update(fresh)
     keys = {key for key, _owned, _linkers in plan.groups.values() if key}
     _cache_prune(cache_dir, keys)
-    _state_write(cache_dir, _PartitionState(digest, len(lines), plan.global_lines, plan.groups))
+    _state_write(cache_dir, _PartitionState(digest, len(lines), plan.global_lines, plan.groups, plan.object_counts))
     ordered = [plan.groups[group][0] for group in sorted(plan.groups) if plan.groups[group][0]]
     return _merged_report([entries[key] for key in ordered], _default_shapes(), source_root)
 
@@ -870,6 +883,7 @@ def validate_changes(
 class _Plan:
     groups: dict[str, _GroupState]  # the new graph's state
     global_lines: tuple[str, ...]
+    object_counts: dict[str, int]
     chunks: list[_Chunk]  # the chunks of the groups the change reaches
 
 
@@ -996,20 +1010,41 @@ def _plan_changes(
         return None
     if any(_contains(lines, line) for line in removed) or not all(_contains(lines, line) for line in added):
         return None
-    rows = [_split(line) for line in (*removed, *added)]
-    if any(p == _SUBCLASS_OF for _s, p, _o in rows):
+    removed_rows = [_split(line) for line in removed]
+    added_rows = [_split(line) for line in added]
+    if any(p == _SUBCLASS_OF for _s, p, _o in (*removed_rows, *added_rows)):
         return None
     try:
-        return _replan(lines, rows, state, _Neighbourhood(lines, lookup), digest)
+        return _replan(removed_rows, added_rows, state, _Neighbourhood(lines, lookup), digest)
     except _DeltaFallback:
         return None
 
 
 def _replan(
-    lines: Sequence[str], rows: list[list[str]], state: _PartitionState, graph: _Neighbourhood, digest: str
+    removed_rows: list[list[str]],
+    added_rows: list[list[str]],
+    state: _PartitionState,
+    graph: _Neighbourhood,
+    digest: str,
 ) -> _Plan:
     inverse_links = _inverse_links()
     old_group: dict[str, str] = {node: group for group, (_key, owned, _l) in state.groups.items() for node in owned}
+    rows = [*removed_rows, *added_rows]
+    removed_objects = Counter(o for _s, _p, o in removed_rows)
+    added_objects = Counter(o for _s, _p, o in added_rows)
+    removed_subjects = Counter(s for s, _p, _o in removed_rows)
+    added_subjects = Counter(s for s, _p, _o in added_rows)
+
+    def object_count(node: str) -> int:
+        """The number of lines whose object is ``node`` (an IRI or blank node), from the
+        state's counts where the node was an object only (a class: many lines), else looked up."""
+        if node not in old_group:
+            before = 0
+        elif len(graph.with_subject(node)) - added_subjects[node] + removed_subjects[node]:
+            return len(graph.with_object(node))
+        else:
+            before = state.object_counts.get(node, 1)
+        return before - removed_objects[node] + added_objects[node]
 
     # The nodes whose component (or document) may have changed.
     seeds: set[str] = set()
@@ -1023,8 +1058,15 @@ def _replan(
         if o[0] != '"':
             touched.add(o)
     for node in sorted(touched - seeds):  # a node that appears or disappears
-        if (node in old_group) != graph.is_node(node, inverse_links):
+        if (node in old_group) != (bool(graph.with_subject(node)) or object_count(node) > 0):
             seeds.add(node)
+    object_counts = dict(state.object_counts)
+    for node in touched:
+        count = 0 if graph.with_subject(node) else object_count(node)
+        if count > 1:
+            object_counts[node] = count
+        else:
+            object_counts.pop(node, None)
 
     # Their components in the new graph, and each component's group.
     new_group: dict[str, str | None] = {}  # element of a walked component -> its group (None: no node)
@@ -1127,7 +1169,7 @@ def _replan(
             groups[group] = (key, tuple(owned), tuple(sorted(found_linkers)))
         else:
             groups.pop(group, None)
-    return _Plan(groups=groups, global_lines=state.global_lines, chunks=chunks)
+    return _Plan(groups=groups, global_lines=state.global_lines, object_counts=object_counts, chunks=chunks)
 
 
 def _batches(chunks: list[_Chunk], jobs: int) -> list[list[_Chunk]]:
