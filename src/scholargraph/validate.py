@@ -1112,33 +1112,37 @@ def _replan(
         mark(group, old_group.get(node))
         if group != old_group.get(node):
             moved.append(node)
-    retyped = {s for s, p, _o in rows if p == _RDF_TYPE}
-    for node in sorted(set(moved) | retyped):
+    for node in moved:  # it may now link backwards into another group, or be linked into
         group = group_of(node)
-        for s, p, _o in map(_split, graph.with_object(node)):  # they mention it
-            mark(group_of(s), old_group.get(s))
-            if p in inverse_links and group is not None:
-                linkers.setdefault(group, set()).add(s)
-        for _line, p, o in graph.with_subject(node):  # they hold its line and mention it
-            if p in inverse_links:
-                go = group_of(o)
-                mark(go, old_group.get(o))
-                if go is not None:
-                    linkers.setdefault(go, set()).add(node)
+        if group is not None:
+            for s, p, _o in map(_split, graph.with_object(node)):
+                if p in inverse_links:
+                    linkers.setdefault(group, set()).add(s)
+        for _line, o in graph.with_subject_linking(node, inverse_links):
+            go = group_of(o)
+            if go is not None:
+                linkers.setdefault(go, set()).add(node)
+    for node in sorted({s for s, p, _o in rows if p == _RDF_TYPE}):  # its types: the groups that mention it
+        for s, _p, _o in map(_split, graph.with_object(node)):
+            mark(group_of(s))
+        for _line, o in graph.with_subject_linking(node, inverse_links):
+            mark(group_of(o))
 
     # The affected groups' chunks, cut as _partition cuts them.
     arrived: dict[str, list[str]] = {}
     for node, group in new_group.items():
         if group is not None:
             arrived.setdefault(group, []).append(node)
+    new_subjects = {s for s, _p, _o in added_rows}
     groups = dict(state.groups)
     chunks = []
     for group in sorted(affected):
-        _key, old_owned, old_linkers = state.groups.get(group, ("", (), ()))
+        old_key, old_owned, old_linkers = state.groups.get(group, ("", (), ()))
         owned = sorted({node for node in old_owned if node not in new_group}.union(arrived.get(group, ())))
         chunk_lines: set[str] = set()
         mentioned: set[str] = set()
-        for node in owned:
+        # Without a chunk, none of its nodes had lines: only the changed ones may have now.
+        for node in owned if old_key else [n for n in owned if n in new_group or n in new_subjects]:
             for line, _p, o in graph.with_subject(node):
                 chunk_lines.add(line)
                 go = group_of(o)
