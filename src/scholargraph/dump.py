@@ -306,7 +306,19 @@ class Canonical:
             order = _canonical_order(data, lines, given)
         del data  # the lines hold their own bytes
         self.triples: list[Triple] = [given[i] for i in order]
-        self.lines: list[bytes] = [lines[i] for i in order]
+        self._collect([lines[i] for i in order])
+
+    @classmethod
+    def of_lines(cls, lines: list[bytes]) -> Canonical:
+        """The runs, JSON-LD nodes, provenance and counts of canonical N-Triples ``lines``
+        (without the newline) already in the canonical order; ``triples`` is left empty."""
+        canonical = cls.__new__(cls)
+        canonical.triples = []
+        canonical._collect(lines)
+        return canonical
+
+    def _collect(self, lines: list[bytes]) -> None:
+        self.lines: list[bytes] = lines
         self.runs: list[tuple[bytes, int, int]] = []  # (subject, start, end)
         self.nodes: list[bytes] = []  # JSON-LD, one per run
         self.provenance: dict[bytes, set[bytes]] = {}  # subject -> sources its wasDerivedFrom IRIs name
@@ -984,41 +996,67 @@ def run_dump_command(build_dir: Path, gzip: bool, *, settings: Settings | None =
 
 
 @dataclass(frozen=True)
-class _Subject:
-    """One subject of one version of the graph: what its dumps and its named graphs need."""
+class _Facts:
+    """What the named graphs need of one subject in one version of the graph (read off its
+    lines as :meth:`Canonical._scan` reads them)."""
 
-    lines: list[bytes]  # canonical N-Triples in the canonical order, without the newline
-    triples: list[Triple]
-    block: bytes | None  # its Turtle block (None: the Turtle was not cut one block per subject)
-    node: bytes  # its JSON-LD node
-    provenance: set[bytes] | None  # the sources its prov:wasDerivedFrom IRIs name
+    provenance: frozenset[bytes] | None  # the sources its prov:wasDerivedFrom IRIs name
     sha256: bytes | None  # set on a source document description
     edges: frozenset[bytes]  # the IRIs it points to (not types, not provenance)
     seed: bytes | None  # its home graph if its own triples fix it (see Canonical.placement)
 
 
-def _describe(lines: list[str]) -> dict[bytes, _Subject]:
-    """The subjects of ``lines`` (every line of each), described by the full writers' code."""
+_KINDS_OF_TEXT = {iri.decode(): kind for iri, kind in _KINDS.items()}
+
+
+def _facts(subject: bytes, lines: list[str]) -> _Facts | None:
+    """The facts of ``subject`` from its lines (sorted; ``None`` if it has none)."""
+    if not lines:
+        return None
+    provenance: set[bytes] = set()
+    sha256 = None
+    edges: set[bytes] = set()
+    kinds = _KINDS_OF_TEXT
+    for line in lines:  # sorted: one predicate's objects in the canonical order, as _scan reads them
+        end_s = line.index("> ")
+        end_p = line.index("> ", end_s + 2)
+        kind = kinds.get(line[end_s + 3 : end_p], _PLAIN)
+        is_iri = line[end_p + 2] == "<"
+        if kind == _IS_TYPE and is_iri:
+            continue
+        if kind == _IS_DERIVED and is_iri:
+            provenance.add(_source_of(line[end_p + 3 : -4].encode()))
+        elif kind == _IS_SHA256:
+            sha256 = line[end_p + 2 : -3].encode()
+        elif is_iri:
+            edges.add(line[end_p + 3 : -4].encode())
+    seed = subject if sha256 is not None else (min(provenance) if provenance else None)
+    return _Facts(frozenset(provenance) if provenance else None, sha256, frozenset(edges), seed)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """One subject of the new graph as the full writers write it."""
+
+    lines: list[bytes]  # canonical N-Triples in the canonical order, without the newline
+    block: bytes | None  # its Turtle block (None: the Turtle was not cut one block per subject)
+    node: bytes  # its JSON-LD node
+
+
+def _describe(lines: list[bytes]) -> dict[bytes, _Subject]:
+    """The subjects of ``lines`` (every line of each, in the canonical order), as the full writers
+    write them: their Turtle blocks (pyoxigraph's Turtle of the parsed lines) and JSON-LD nodes."""
     if not lines:
         return {}
-    canonical = Canonical(parse_lines(lines))
-    _, body = _split_prefixes(_serialize(canonical.triples, ox.RdfFormat.TURTLE, PREFIXES))
-    blocks = _subject_blocks(body, len(canonical.runs))
-    found: dict[bytes, _Subject] = {}
-    for index, (subject, start, end) in enumerate(canonical.runs):
-        provenance = canonical.provenance.get(subject)
-        sha256 = canonical.sources.get(subject)
-        found[subject] = _Subject(
-            lines=canonical.lines[start:end],
-            triples=canonical.triples[start:end],
-            block=None if blocks is None else blocks[index],
-            node=canonical.nodes[index],
-            provenance=provenance,
-            sha256=sha256,
-            edges=frozenset(canonical.edges.get(subject, ())),
-            seed=subject if sha256 is not None else (min(provenance) if provenance else None),
-        )
-    return found
+    canonical = Canonical.of_lines(lines)
+    parsed = ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)
+    turtle = ox.serialize(parsed, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    assert turtle is not None  # no output given: pyoxigraph returns the bytes
+    blocks = _subject_blocks(_split_prefixes(turtle)[1], len(canonical.runs))
+    return {
+        subject: _Subject(canonical.lines[start:end], None if blocks is None else blocks[index], canonical.nodes[index])
+        for index, (subject, start, end) in enumerate(canonical.runs)
+    }
 
 
 def _subject_of(line: str) -> str:
@@ -1026,22 +1064,18 @@ def _subject_of(line: str) -> str:
 
 
 class _Side:
-    """One version of the graph, described subject by subject on demand (``None``: no triples)."""
+    """The facts of one version of the graph, subject by subject, on demand (``None``: no triples)."""
 
     def __init__(self, lines_of: Callable[[str], list[str]]) -> None:
-        self._lines_of = lines_of
-        self._found: dict[bytes, _Subject | None] = {}
+        self.lines_of = lines_of
+        self._found: dict[bytes, _Facts | None] = {}
 
-    def fetch(self, subjects: Iterable[bytes]) -> None:
-        """Describe those of ``subjects`` not described yet, together (one parse)."""
-        wanted = sorted(set(subjects) - self._found.keys())
-        lines = [line for subject in wanted for line in self._lines_of(subject.decode())]
-        described = _describe(lines)
-        for subject in wanted:
-            self._found[subject] = described.get(subject)
-
-    def __getitem__(self, subject: bytes) -> _Subject | None:
-        return self._found[subject]
+    def __getitem__(self, subject: bytes) -> _Facts | None:
+        try:
+            return self._found[subject]
+        except KeyError:
+            found = self._found[subject] = _facts(subject, self.lines_of(subject.decode()))
+            return found
 
 
 class _Delta:
@@ -1060,11 +1094,17 @@ class _Delta:
         self.touched = sorted(subject.encode() for subject in self.removed_of.keys() | self.added_of.keys())
         self.new = _Side(self.new_lines)
         self.old = _Side(self.old_lines)
-        self.new.fetch(self.touched)
-        self.old.fetch(self.touched)
+        self.described: dict[bytes, _Subject] = {}
         self.chunks = [  # graph.nt (a block at a time: see mapping.parse_lines)
             "".join(lines[start : start + _ENCODE_BLOCK]).encode() for start in range(0, len(lines), _ENCODE_BLOCK)
         ]
+
+    def describe(self, subjects: Iterable[bytes]) -> dict[bytes, _Subject]:
+        """The new graph's ``subjects`` (those with triples) as the full writers write them."""
+        wanted = sorted(set(subjects) - self.described.keys())
+        lines = [line for subject in wanted for line in _canonical_lines(self.new_lines(subject.decode()))]
+        self.described.update(_describe(lines))
+        return self.described
 
     def new_lines(self, subject: str) -> list[str]:
         lines = self.lines
@@ -1123,14 +1163,10 @@ def _placements(
         was, now = old[subject], new[subject]
         return (was is not None or now is not None) and (was is None or was.seed is None or now is None or now.seed is None)
 
-    old.fetch(affected)
-    new.fetch(affected)
     affected = {subject for subject in affected if movable(subject)}
     frontier = sorted(affected)
     while frontier:  # downwards: what the moving subjects point to
         reached = {t for s in frontier for side in (old, new) if (d := side[s]) for t in d.edges} - affected
-        old.fetch(reached)
-        new.fetch(reached)
         frontier = sorted(subject for subject in reached if movable(subject))
         affected.update(frontier)
     units = set(affected)
@@ -1138,13 +1174,10 @@ def _placements(
     pending = sorted(units)
     while pending:  # upwards: what points to them, until the subjects with a home of their own
         found = delta.edges_into(pending)
-        sources = {s for subjects in found.values() for s in subjects}
-        old.fetch(sources)
-        new.fetch(sources)
         pending = []
         for target, subjects in found.items():
             into_new[target] = {s for s in subjects if (d := new[s]) is not None and target in d.edges}
-            for s in subjects:
+            for s in into_new[target]:
                 if s not in units and movable(s):
                     units.add(s)
                     pending.append(s)
@@ -1226,7 +1259,7 @@ def _block_subject(block: bytes) -> bytes | None:
     return namespace + local if local and b"\\" not in local else None
 
 
-_Change = tuple[bytes | None, bytes | None]  # a subject's item in the old file, in the new one
+_Change = tuple[bytes | bool | None, bytes | None]  # a subject's item in the old file (True: any), in the new one
 
 
 class _Unexpected(Exception):
@@ -1235,8 +1268,8 @@ class _Unexpected(Exception):
 
 def _splice(items: list[bytes], keys: Callable[[int], bytes | None], changes: dict[bytes, _Change]) -> list[bytes]:
     """``items`` (one per subject, in subject order; ``keys(i)``: the subject of the i-th) with
-    ``changes`` made: a subject's old item (``None``: none) must be there as it is, and its new
-    one (``None``: none) takes its place.  :class:`_Unexpected` if the old items are not as
+    ``changes`` made: a subject's old item (``None``: none; ``True``: one, whatever its bytes)
+    must be there as it is, and its new one (``None``: none) takes its place.  :class:`_Unexpected` if the old items are not as
     said or not in order around a change."""
 
     def key(at: int) -> bytes:
@@ -1259,7 +1292,7 @@ def _splice(items: list[bytes], keys: Callable[[int], bytes | None], changes: di
         if low > 0 and not key(low - 1) < subject:
             raise _Unexpected
         present = low < len(items) and key(low) == subject
-        if present != (old is not None) or (present and items[low] != old):
+        if present != (old is not None) or (present and old is not True and items[low] != old):
             raise _Unexpected
         out += items[at:low]
         at = low + 1 if present else low
@@ -1271,34 +1304,128 @@ def _splice(items: list[bytes], keys: Callable[[int], bytes | None], changes: di
     return out
 
 
-def _patch_turtle(data: bytes, header: bytes, changes: dict[bytes, _Change]) -> bytes:
-    """``graph.ttl`` with its blocks changed (see :func:`_splice`)."""
-    if not data.startswith(header) or not data.endswith(b" .\n") or _split_prefixes(data)[0] != header:
-        raise _Unexpected
-    blocks = _BLOCK_START.split(data[len(header) : -1])
-    spliced = _splice(blocks, lambda at: _block_subject(blocks[at]), changes)
-    if not spliced:
-        raise _Unexpected  # no triples left: the full writer writes nothing, not even the prefixes
-    return header + b"\n".join(spliced) + b"\n"
+class _Items:
+    """A file's run ``data[lo:hi]`` of items (Turtle blocks, JSON-LD nodes) joined by ``sep``,
+    one per subject in subject order, found by a binary search over the bytes (not cut up)."""
+
+    def __init__(self, data: bytes, lo: int, hi: int, sep: bytes, key: Callable[[bytes, int], bytes | None], *, tabbed: bool) -> None:
+        self.data, self.lo, self.hi, self.sep, self.key, self.tabbed = data, lo, hi, sep, key, tabbed
+
+    def next_start(self, at: int) -> int:
+        """The start of the first item at or after offset ``at`` (``hi`` if none)."""
+        data, sep, hi = self.data, self.sep, self.hi
+        if at <= self.lo:
+            return self.lo
+        find = max(at - len(sep), self.lo)
+        while True:
+            found = data.find(sep, find, hi)
+            if found < 0:
+                return hi
+            start = found + len(sep)
+            if not self.tabbed or data[start : start + 1] != b"\t":  # a line with a tab goes on with the block
+                return start
+            find = start
+
+    def subject(self, start: int) -> bytes:
+        found = self.key(self.data, start)
+        if found is None:
+            raise _Unexpected
+        return found
+
+    def seek(self, subject: bytes, at: int) -> int:
+        """The start of the first item from ``at`` (an item's start) whose subject is not below ``subject``."""
+        low, high = at, self.hi
+        while low < high:  # the least offset whose next item's subject is not below
+            middle = (low + high) // 2
+            start = self.next_start(middle)
+            if start < self.hi and self.subject(start) < subject:
+                low = start + 1
+            else:
+                high = middle
+        return self.next_start(low)
+
+    def splice(self, changes: dict[bytes, _Change]) -> tuple[list[bytes | memoryview], dict[bytes, bytes]]:
+        """The items with ``changes`` made (as :func:`_splice` makes them), to be joined by ``sep``,
+        and the old item of each changed subject that had one."""
+        view = memoryview(self.data)
+        sep, hi = self.sep, self.hi
+        out: list[bytes | memoryview] = []
+        olds: dict[bytes, bytes] = {}
+        at = self.lo
+        for subject in sorted(changes):
+            old, new = changes[subject]
+            start = self.seek(subject, at)
+            present = start < hi and self.subject(start) == subject
+            if present != (old is not None):
+                raise _Unexpected
+            if start > at:
+                out.append(view[at : start - len(sep) if start < hi else hi])
+            at = start
+            if present:
+                at = self.next_start(start + 1)
+                found = self.data[start : at - len(sep) if at < hi else hi]
+                if old is not True and found != old:
+                    raise _Unexpected
+                olds[subject] = found
+            if new is not None:
+                out.append(new)
+        if at < hi:
+            out.append(view[at:hi])
+        return out, olds
 
 
-def _node_subject(node: bytes) -> bytes | None:
-    if not node.startswith(b'{"@id":"'):
+def _joined(items: list[bytes | memoryview], sep: bytes) -> list[bytes | memoryview]:
+    out: list[bytes | memoryview] = []
+    for item in items:
+        if out:
+            out.append(sep)
+        out.append(item)
+    return out
+
+
+def _turtle_subject(data: bytes, start: int) -> bytes | None:
+    """The subject IRI of the Turtle block (or N-Triples line) at ``start``."""
+    if data[start : start + 1] == b"<":
+        return data[start + 1 : data.index(b">", start)]
+    token = data[start : data.index(b" ", start)]
+    name, colon, local = token.partition(b":")
+    namespace = _PREFIX_IRIS.get(name)
+    if not colon or namespace is None or not local or b"\\" in local:
         return None
-    end = node.find(b'"', 8)
-    return node[8:end] if end > 0 else None
+    return namespace + local
 
 
-def _patch_jsonld(data: bytes, changes: dict[bytes, _Change]) -> bytes:
-    """``graph.jsonld`` with its nodes changed (see :func:`_splice`)."""
+def _patch_turtle(
+    data: bytes, header: bytes, changes: dict[bytes, _Change]
+) -> tuple[list[bytes | memoryview], dict[bytes, bytes]]:
+    """``graph.ttl`` with its blocks changed (see :func:`_splice`), in pieces; and the old blocks."""
+    if not data.startswith(header) or data.startswith(b"@prefix ", len(header)) or not data.endswith(b" .\n"):
+        raise _Unexpected
+    blocks, olds = _Items(data, len(header), len(data) - 1, b"\n", _turtle_subject, tabbed=True).splice(changes)
+    if not blocks:
+        raise _Unexpected  # no triples left: the full writer writes nothing, not even the prefixes
+    return [header, *_joined(blocks, b"\n"), b"\n"], olds
+
+
+def _node_subject(data: bytes, start: int) -> bytes | None:
+    if not data.startswith(b'{"@id":"', start):
+        return None
+    return data[start + 8 : data.index(b'"', start + 8)]
+
+
+def _patch_jsonld(data: bytes, changes: dict[bytes, _Change]) -> list[bytes | memoryview]:
+    """``graph.jsonld`` with its nodes changed (see :func:`_splice`), in pieces."""
     head = _jsonld_head()
     if data == head + b"]\n}\n":
-        nodes: list[bytes] = []
+        lo = hi = len(head)
     elif data.startswith(head + b"\n    ") and data.endswith(b"\n  ]\n}\n"):
-        nodes = data[len(head) + 5 : -7].split(b",\n    ")
+        lo, hi = len(head) + 5, len(data) - 7
     else:
         raise _Unexpected
-    return _jsonld_document(_splice(nodes, lambda at: _node_subject(nodes[at]), changes))
+    nodes, _ = _Items(data, lo, hi, b",\n    ", _node_subject, tabbed=False).splice(changes)
+    if not nodes:
+        return [head, b"]\n}\n"]
+    return [head, b"\n    ", *_joined(nodes, b",\n    "), b"\n  ]\n}\n"]
 
 
 def _pieces(text: bytes) -> tuple[list[bytes], Callable[[int], bytes | None]]:
@@ -1317,7 +1444,7 @@ def _pieces(text: bytes) -> tuple[list[bytes], Callable[[int], bytes | None]]:
 
 def _patch_trig(data: bytes, header: bytes, changes: dict[bytes, dict[bytes, _Change]]) -> list[bytes | memoryview]:
     """``graph.trig`` with the pieces of its graphs changed (graph ``b""``: the default graph)."""
-    if not data.startswith(header) or _split_prefixes(data)[0] != header:
+    if not data.startswith(header) or data.startswith(b"@prefix ", len(header)):
         raise _Unexpected
     start = len(header)
     first = data.find(b" {\n", start)
@@ -1444,10 +1571,10 @@ def _patch_counts(counts: _VoidCounts, delta: _Delta, settings: Settings) -> _Vo
         subjects += step
         entities += step if subject.startswith(base) else 0
         if was is not None and was.sha256 is not None:
-            if set(sources.pop(subject, ())) != set(was.triples):
+            if set(sources.pop(subject, ())) != set(parse_lines(delta.old_lines(subject.decode()))):
                 raise _Unexpected
         if now is not None and now.sha256 is not None:
-            sources[subject] = now.triples
+            sources[subject] = parse_lines(delta.new_lines(subject.decode()))
     return _VoidCounts(
         triples=len(delta.lines),
         entities=entities,
@@ -1458,22 +1585,44 @@ def _patch_counts(counts: _VoidCounts, delta: _Delta, settings: Settings) -> _Vo
     )
 
 
-def _trig_changes(delta: _Delta) -> dict[bytes, dict[bytes, _Change]]:
-    """Graph -> subject -> its piece of the graph in the old ``graph.trig`` and in the new one."""
+def _canonical_lines(lines: list[str]) -> list[bytes]:
+    """One subject's lines in the canonical order (predicate IRI, then object), without the newline."""
+    keyed = []
+    for text in lines:
+        line = text.encode()[:-1]
+        end_s = line.index(b"> ")
+        end_p = line.index(b"> ", end_s + 2)
+        keyed.append((line[end_s + 3 : end_p], line[end_p + 2 : -2], line))
+    return [line for _, _, line in sorted(keyed)]
+
+
+def _trig_changes(delta: _Delta, old_blocks: dict[bytes, bytes]) -> dict[bytes, dict[bytes, _Change]]:
+    """Graph -> subject -> its piece of the graph in the old ``graph.trig`` and in the new one.
+    ``old_blocks``: the old Turtle blocks of subjects the difference touches, where known."""
     placed_old, placed_new = _placements(delta)
+    touched = set(delta.touched)
+    changed = sorted(s for s in placed_old.keys() | placed_new.keys() if s in touched or placed_old[s] != placed_new[s])
+    described = delta.describe(changed)
     changes: dict[bytes, dict[bytes, _Change]] = defaultdict(dict)
-    for subject in placed_old.keys() | placed_new.keys():
-        pieces: list[dict[bytes, bytes]] = []
-        for side, placed in ((delta.old, placed_old), (delta.new, placed_new)):
-            described = side[subject]
-            if described is None:
-                pieces.append({})
-                continue
-            if described.block is None:
+    for subject in changed:
+        now: dict[bytes, bytes] = {}
+        was: dict[bytes, bytes | bool] = {}
+        found = described.get(subject)
+        if subject in placed_new:
+            if found is None or found.block is None:
                 raise _Unexpected
-            lines = described.lines
-            pieces.append(dict(_trig_pieces(described.block, lines, 0, len(lines), placed[subject])))
-        was, now = pieces
+            now = dict(_trig_pieces(found.block, found.lines, 0, len(found.lines), placed_new[subject]))
+        if subject in touched:
+            block = old_blocks.get(subject)
+            if subject not in placed_old:
+                pass
+            elif block is not None:
+                lines = _canonical_lines(delta.old_lines(subject.decode()))
+                was = dict(_trig_pieces(block, lines, 0, len(lines), placed_old[subject]))
+            else:  # one piece in each graph it was placed in
+                was = {graph: True for graph in placed_old[subject] or (b"",)}
+        elif found is not None and found.block is not None:  # same triples, other graphs
+            was = dict(_trig_pieces(found.block, found.lines, 0, len(found.lines), placed_old[subject]))
         for graph in was.keys() | now.keys():
             if was.get(graph) != now.get(graph):
                 changes[graph][subject] = (was.get(graph), now.get(graph))
@@ -1492,33 +1641,45 @@ def _old_file(old_dir: Path, name: str, sizes: dict[str, int] | None) -> bytes |
 _NOT_AS_WRITTEN = (_Unexpected, ValueError, IndexError)  # ValueError, IndexError: cut where it should not be
 
 
-def _patched_turtle(old: bytes | None, delta: _Delta, header: bytes) -> bytes | None:
-    """The new ``graph.ttl`` from the old one, or ``None`` (write it in full)."""
+def _patched_turtle(
+    old: bytes | None, delta: _Delta, header: bytes
+) -> tuple[list[bytes | memoryview], dict[bytes, bytes]] | None:
+    """The new ``graph.ttl`` (in pieces) from the old one and the old blocks of the subjects
+    the difference touches, or ``None`` (write it in full)."""
     if old is None:
         return None
     try:
-        changes = {s: (_block_of(delta.old[s]), _block_of(delta.new[s])) for s in delta.touched}
+        described = delta.describe(delta.touched)
+        changes: dict[bytes, _Change] = {
+            s: (delta.old[s] is not None or None, _block_of(described.get(s))) for s in delta.touched
+        }
         return _patch_turtle(old, header, changes)
     except _NOT_AS_WRITTEN:
         return None
 
 
-def _patched_jsonld(old: bytes | None, delta: _Delta) -> bytes | None:
-    """The new ``graph.jsonld`` from the old one, or ``None`` (write it in full)."""
+def _patched_jsonld(old: bytes | None, delta: _Delta) -> list[bytes | memoryview] | None:
+    """The new ``graph.jsonld`` (in pieces) from the old one, or ``None`` (write it in full)."""
     if old is None:
         return None
     try:
-        return _patch_jsonld(old, {s: (_node_of(delta.old[s]), _node_of(delta.new[s])) for s in delta.touched})
+        described = delta.describe(delta.touched)
+        changes: dict[bytes, _Change] = {
+            s: (delta.old[s] is not None or None, _node_of(described.get(s))) for s in delta.touched
+        }
+        return _patch_jsonld(old, changes)
     except _NOT_AS_WRITTEN:
         return None
 
 
-def _patched_trig(old: bytes | None, delta: _Delta, header: bytes) -> list[bytes | memoryview] | None:
+def _patched_trig(
+    old: bytes | None, delta: _Delta, header: bytes, old_blocks: dict[bytes, bytes]
+) -> list[bytes | memoryview] | None:
     """The new ``graph.trig`` (in pieces) from the old one, or ``None`` (write it in full)."""
     if old is None:
         return None
     try:
-        return _patch_trig(old, header, _trig_changes(delta))
+        return _patch_trig(old, header, _trig_changes(delta, old_blocks))
     except _NOT_AS_WRITTEN:
         return None
 
@@ -1576,7 +1737,6 @@ def patch_dumps(
     """
     delta = _Delta(lines, removed, added)
     sources = {source_iri(document, settings.base_iri).encode(): document for document in documents}
-    delta.new.fetch(sources)
     for iri, document in sources.items():
         described = delta.new[iri]
         if described is None or described.sha256 != json.dumps(document.sha256).encode():
@@ -1608,16 +1768,16 @@ def patch_dumps(
     header = _prefix_header()
     files = _Files(out_dir)
     try:
-        turtle = _patched_turtle(old(TURTLE), delta, header)
-        if turtle is None:
-            turtle = _serialize(canonical().triples, ox.RdfFormat.TURTLE, PREFIXES)
-        files.write(TURTLE, (turtle,))
+        found = _patched_turtle(old(TURTLE), delta, header)
+        turtle, old_blocks = found or ([_serialize(canonical().triples, ox.RdfFormat.TURTLE, PREFIXES)], {})
+        files.write(TURTLE, turtle)
+        found = None
         files.write(NTRIPLES, delta.chunks)
         jsonld = _patched_jsonld(old(JSONLD), delta)
-        files.write(JSONLD, (jsonld if jsonld is not None else jsonld_bytes(canonical()),))
+        files.write(JSONLD, jsonld if jsonld is not None else (jsonld_bytes(canonical()),))
         jsonld = None
-        trig = _patched_trig(old(TRIG), delta, header)
-        files.write(TRIG, trig if trig is not None else _trig_chunks(canonical(), turtle))
+        trig = _patched_trig(old(TRIG), delta, header, old_blocks)
+        files.write(TRIG, trig if trig is not None else _trig_chunks(canonical(), b"".join(turtle)))
         trig = turtle = None
         if gzip:
             files.gzip(GRAPH_FILES)
