@@ -126,37 +126,35 @@ class _Builder:
         self.resolved = resolved
         self.base = base
         self.iris = mint(resolved, base)
-        # (subject IRI, predicate IRI, object IRI or literal): plain strings hash and sort
-        # several times faster than pyoxigraph Triples, which are made once, at the end
-        self.triples: set[tuple[str, str, str | ox.Literal]] = set()
+        # the graph's N-Triples lines, each made as its triple is added: plain strings hash
+        # several times faster than pyoxigraph Triples (made, where needed, from the lines)
+        self.lines: set[str] = set()
+        self._bracketed: dict[str, str] = {}  # "<iri>" made once per IRI
         self.sources = {d.path: base + "source/" + "/".join(iri_segment(p) for p in d.path.split("/")) for d in resolved.documents}
+
+    def _iri(self, iri: str) -> str:
+        found = self._bracketed.get(iri)
+        if found is None:  # pyoxigraph checks the IRI, as when the triples were its terms
+            found = self._bracketed[iri] = str(ox.NamedNode(iri))
+        return found
 
     def add(self, s: str | ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal | str | None) -> None:
         if o is None:
             return
         if isinstance(o, ox.NamedNode):
-            o = o.value
-        elif not isinstance(o, ox.Literal):
-            o = str(o)  # rdflib's URIRef hashes unlike the equal str
-        self.triples.add((s.value if isinstance(s, ox.NamedNode) else str(s), str(p), o))
+            obj = self._iri(o.value)
+        elif isinstance(o, ox.Literal):
+            obj = str(o)
+        else:
+            obj = self._iri(str(o))  # str(): rdflib's URIRef hashes unlike the equal str
+        subject = s.value if isinstance(s, ox.NamedNode) else str(s)
+        self.lines.add(f"{self._iri(subject)} {self._iri(str(p))} {obj} .\n")
 
     def sorted_lines(self) -> list[str]:
         """The triples as N-Triples lines, sorted as strings: the order of ``graph.nt``
         (code point order is UTF-8's byte order), so the lines of a build can be read back
         from its ``graph.nt`` and compared with the next build's."""
-        iris: dict[str, str] = {}  # "<iri>" made once per IRI
-
-        def bracketed(iri: str) -> str:
-            found = iris.get(iri)
-            if found is None:  # pyoxigraph checks the IRI, as when the triples were its terms
-                found = iris[iri] = str(ox.NamedNode(iri))
-            return found
-
-        lines = [
-            f"{bracketed(s)} {bracketed(p)} {bracketed(o) if isinstance(o, str) else o} .\n" for s, p, o in self.triples
-        ]
-        lines.sort()
-        return lines
+        return sorted(self.lines)
 
     def types(self, s: str, *classes: str) -> None:
         for cls in classes:
@@ -406,6 +404,12 @@ def build_lines(resolved: Resolved, base: str) -> list[str]:
     the dumps' process): making a million pyoxigraph triples from Python strings
     took ~5 s, parsing the lines in Rust takes ~3 s and only where triples are needed.
     """
+    return sorted(build_line_set(resolved, base))
+
+
+def build_line_set(resolved: Resolved, base: str) -> set[str]:
+    """The lines of :func:`build_lines`, not sorted (sorting a million lines takes ~1 s; a
+    rebuild sorts only the lines that are new, see :func:`scholargraph.build.build`)."""
     builder = _Builder(resolved, base)
     builder.documents()
     builder.persons()
@@ -415,7 +419,7 @@ def build_lines(resolved: Resolved, base: str) -> list[str]:
     builder.events()
     builder.courses()
     builder.projects()
-    return builder.sorted_lines()
+    return builder.lines
 
 
 def parse_lines(lines: Sequence[str]) -> list[Triple]:
