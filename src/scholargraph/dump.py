@@ -1102,8 +1102,7 @@ class _Delta:
     def describe(self, subjects: Iterable[bytes]) -> dict[bytes, _Subject]:
         """The new graph's ``subjects`` (those with triples) as the full writers write them."""
         wanted = sorted(set(subjects) - self.described.keys())
-        lines = [line for subject in wanted for line in _canonical_lines(self.new_lines(subject.decode()))]
-        self.described.update(_describe(lines))
+        self.described.update(_describe(_canonical_lines([line for s in wanted for line in self.new_lines(s.decode())])))
         return self.described
 
     def new_lines(self, subject: str) -> list[str]:
@@ -1117,7 +1116,8 @@ class _Delta:
         if added:
             gone = set(added)
             lines = [line for line in lines if line not in gone]
-        return lines + self.removed_of.get(subject, [])
+        removed = self.removed_of.get(subject)
+        return sorted(lines + removed) if removed else lines
 
     def edges_into(self, targets: Iterable[bytes]) -> dict[bytes, set[bytes]]:
         """Target -> the subjects of the new graph's lines whose object is the target IRI
@@ -1586,14 +1586,20 @@ def _patch_counts(counts: _VoidCounts, delta: _Delta, settings: Settings) -> _Vo
 
 
 def _canonical_lines(lines: list[str]) -> list[bytes]:
-    """One subject's lines in the canonical order (predicate IRI, then object), without the newline."""
-    keyed = []
-    for text in lines:
-        line = text.encode()[:-1]
-        end_s = line.index(b"> ")
-        end_p = line.index(b"> ", end_s + 2)
-        keyed.append((line[end_s + 3 : end_p], line[end_p + 2 : -2], line))
-    return [line for _, _, line in sorted(keyed)]
+    """Canonical N-Triples lines (sorted as strings, with their newline) in the canonical order,
+    without the newline: the order :class:`Canonical` gives them (see :func:`_canonical_order`)."""
+    if not lines:
+        return []
+    data = "".join(lines).encode()
+    found = data.split(b"\n")
+    found.pop()  # after the last newline
+    marked = data.replace(b"> <", b"\x01<").replace(b'> "', b'\x01"')
+    if marked.count(b"\x01") == 2 * len(found):
+        order = sorted(range(len(found)), key=marked.split(b"\n").__getitem__)
+    else:  # a literal holds '> <' or '> "': the exact key
+        exact = [triple_key(triple) for triple in parse_lines(lines)]
+        order = sorted(range(len(found)), key=exact.__getitem__)
+    return [found[i] for i in order]
 
 
 def _trig_changes(delta: _Delta, old_blocks: dict[bytes, bytes]) -> dict[bytes, dict[bytes, _Change]]:
