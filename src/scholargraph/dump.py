@@ -18,6 +18,11 @@ whatever order the triples came in, and one pass over them collects what the
 JSON-LD, the TriG graphs and the counts need.  Canonical N-Triples escapes a
 literal the way JSON does, so JSON-LD strings are copied, not re-encoded.
 
+A rebuild need not write them from scratch: :func:`patch_dumps` takes the
+previous build's dumps and the difference between the two graphs' lines, and
+writes the same bytes :func:`write_dumps` would, serialising again only the
+subjects the difference touches (see "dumps by difference" below).
+
 Nothing here reads the clock or the environment: a date appears in
 ``void.ttl`` only when the caller passes ``build_date``.  See ``docs/dumps.md``.
 """
@@ -992,7 +997,12 @@ def run_dump_command(build_dir: Path, gzip: bool, *, settings: Settings | None =
 # writers' code, only the subjects the difference touches (and, in TriG, those whose
 # named graphs change with it), and copies the rest of the previous files.  An old file
 # that is missing, not of the size the old void.ttl gives, or not laid out as the writers
-# lay it out is written in full instead.
+# lay it out is written in full instead.  (The untouched bytes are not read, only the size
+# vouches for them: a hand edit elsewhere that keeps the size and the layout goes through.)
+#
+# The subjects are found in the old files by a binary search over the bytes (_Items);
+# the named graphs of the subjects whose home may move (Canonical.placement) are found
+# again from the edges into them, by one scan of the new N-Triples per level upwards.
 
 
 @dataclass(frozen=True)
