@@ -154,3 +154,40 @@ def test_unaccounted_lines() -> None:
     assert unaccounted_lines(doc(markup=(1, 3)), text, {5}) == [6]
     assert unaccounted_lines(doc(unmapped, (1, 3)), text, {5}) == []
     assert unaccounted_lines(doc(unmapped, (1, 3)), text.replace("\n", "\r\n"), {5}) == []
+
+
+def test_citations_by_difference_are_those_of_the_new_graph(tmp_path: Path) -> None:
+    """A rebuild updates the last build's citations with the lines the graph lost and gained;
+    the unaccounted lines it finds are those :func:`unaccounted` finds on the new graph."""
+    from scholargraph.accounting import Citations, unaccounted_by_difference
+    from scholargraph.mapping import build_lines
+
+    documents, resolved, _ = make_graph(Settings(data_dir=ROOT / "data", out_dir=tmp_path), jobs=1)
+    lines = build_lines(resolved, BASE)
+    whole = Citations.of(lines)
+    found = citations(lines)
+    assert sorted(whole.counts) == sorted(found)
+    assert all(whole.lines_of(source) == cited for source, cited in found.items())
+
+    texts = read_texts(documents, ROOT / "data")
+    before = unaccounted(documents, lines, BASE, texts)
+    then = {d.path: (d.sha256, before.get(d.path, [])) for d in documents}
+    cv = next(d for d in documents if d.path == "cv-clement-le-ludec.md")
+    cv_source = f"<{source_iri(BASE, cv.path)}#"
+    # the new graph: every citation of the CV's first cited range is gone (a range cited by
+    # several triples stays cited until the last goes), and a new one comes
+    first = next(line for line in lines if f"> {cv_source}line=" in line)
+    fragment = first[first.index(cv_source) :].split(">")[0]
+    gone = [line for line in lines if f"> {fragment}> ." in line]
+    assert len(gone) > 1
+    came = [f"<{BASE}person/x> <http://www.w3.org/ns/prov#wasDerivedFrom> {cv_source}line=0,1> .\n"]
+    new_lines = sorted(set(lines) - set(gone) | set(came))
+    read: list[str] = []
+    state = Citations.of(lines)
+    result = unaccounted_by_difference(
+        documents, BASE, state, then, gone, came, lambda d: read.append(d.path) or texts[d.path]
+    )
+    assert result == unaccounted(documents, new_lines, BASE, texts)
+    assert len(result[cv.path]) > len(then[cv.path][1])  # the CV lost citations: more of its lines are unaccounted
+    assert read == [cv.path]  # only the CV was read again
+    assert state.counts == Citations.of(new_lines).counts
