@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import random
+import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -191,9 +192,15 @@ def test_new_subjects_classes_properties_and_literals(
     assert whole_graph == []
 
 
-def test_named_graphs_move(tmp_path: Path, sample: tuple[tuple[Document, ...], Lines], whole_graph: list[int]) -> None:
+@pytest.mark.parametrize("scans", [0, 2])
+def test_named_graphs_move(
+    tmp_path: Path, sample: tuple[tuple[Document, ...], Lines], whole_graph: list[int], monkeypatch: pytest.MonkeyPatch,
+    scans: int,
+) -> None:
     """Edges and provenance that move subjects without provenance of their own (author roles,
-    audiences) from one named graph to another, to the default graph, or to a new source's."""
+    audiences) from one named graph to another, to the default graph, or to a new source's
+    (the edges into them found by scans of the N-Triples, or from an index of every edge)."""
+    monkeypatch.setattr(dump, "_SCANS", scans)
     _, lines = sample
     cv = f"{B}source/cv-clement-le-ludec.md"
     project = f"{B}source/project-opla.txt"
@@ -371,6 +378,26 @@ def test_a_cv_edited_and_rebuilt(tmp_path: Path, whole_graph: list[int], seed: i
         assert set(new) != set(old)
         patched(tmp_path / f"round{round_}", old, new, documents, settings=settings)
         old = new
+    assert whole_graph == []
+
+
+@pytest.mark.parametrize("scans", [0, 2])
+def test_a_role_deep_in_a_chain(tmp_path: Path, whole_graph: list[int], monkeypatch: pytest.MonkeyPatch, scans: int) -> None:
+    """An author role far down a work's chain of roles changes: its named graph is found again
+    from the roles above it (a scan of the N-Triples per level, or an index of every edge)."""
+    monkeypatch.setattr(dump, "_SCANS", scans)
+    data = tmp_path / "data"
+    generate.generate(data, 20, seed=7)  # with hyperauthored works
+    settings = Settings(data_dir=data)
+    _, resolved, _ = make_graph(settings, jobs=1)
+    lines = build_lines(resolved, settings.base_iri)
+    roles = {subject_of(t) for t in lines if re.search(r"/author/[0-9]+$", subject_of(t))}
+    deep = max(roles, key=lambda role: int(role.rsplit("/", 1)[1]))
+    assert int(deep.rsplit("/", 1)[1]) >= 5
+    patched(tmp_path / "added", lines, sorted(lines + [line(deep, f"{SCHEMA}description", ox.Literal("deep"))]), settings=settings)
+    above = [t for t in lines if t.endswith(f" <{deep}> .\n")]
+    assert above
+    patched(tmp_path / "cut", lines, [t for t in lines if t not in above], settings=settings)
     assert whole_graph == []
 
 

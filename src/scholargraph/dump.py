@@ -1105,6 +1105,8 @@ class _Delta:
         self.new = _Side(self.new_lines)
         self.old = _Side(self.old_lines)
         self.described: dict[bytes, _Subject] = {}
+        self.scans = 0
+        self.index: dict[bytes, set[bytes]] | None = None
         self.chunks = [  # graph.nt (a block at a time: see mapping.parse_lines)
             "".join(lines[start : start + _ENCODE_BLOCK]).encode() for start in range(0, len(lines), _ENCODE_BLOCK)
         ]
@@ -1136,6 +1138,11 @@ class _Delta:
         found: dict[bytes, set[bytes]] = {target: set() for target in needles}
         if not needles:
             return found
+        self.scans += 1
+        if self.scans > _SCANS or len(needles) > _NEEDLES:  # a long way up, or a wide one: index every edge once
+            if self.index is None:
+                self.index = self._index()
+            return {target: set(self.index.get(target, ())) for target in needles}
         common = os.path.commonprefix(needles)
         rests = b"|".join(re.escape(needle[len(common) :]) for needle in needles)
         pattern = re.compile(b"> <(" + re.escape(common) + b"(?:" + rests + b"))> \\.\n")
@@ -1144,6 +1151,23 @@ class _Delta:
                 start = chunk.rfind(b"\n", 0, match.start()) + 1
                 found[match.group(1)].add(chunk[start + 1 : chunk.index(b"> ", start)])
         return found
+
+
+    def _index(self) -> dict[bytes, set[bytes]]:
+        """Target -> the subjects of the new graph's lines whose object is the target IRI, every
+        target (but classes and provenance passages, which are no edges)."""
+        pattern = re.compile(rb"^<([^>]*)> <([^>]*)> <([^>]*)> \.$", re.MULTILINE)
+        index: dict[bytes, set[bytes]] = defaultdict(set)
+        with _gc_paused():
+            for chunk in self.chunks:
+                for subject, predicate, target in pattern.findall(chunk):
+                    if predicate != _TYPE and predicate != _DERIVED:
+                        index[target].add(subject)
+        return index
+
+
+_SCANS = 2  # scans of the N-Triples for the edges into some subjects, before indexing all edges
+_NEEDLES = 400  # subjects looked for in one scan, at most
 
 
 def _placements(
