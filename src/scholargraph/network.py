@@ -53,12 +53,16 @@ if TYPE_CHECKING:
 __all__ = [
     "COAUTHOR_INDEX",
     "CoauthorIndex",
+    "CoauthorIndexPatch",
     "CoauthorNetwork",
     "Collaboration",
     "NetworkPerson",
+    "apply_coauthor_index_patch",
+    "coauthor_index_usable",
     "draw_network",
     "load_network",
     "network_from_backend",
+    "read_coauthor_index_patch",
     "run_network_command",
     "write_csv",
     "write_coauthor_index",
@@ -321,7 +325,7 @@ def embedded_network_tables(store: Any, max_authors: int, *, union: bool = False
 
 COAUTHOR_INDEX = "scholargraph-coauthors.sqlite"
 """The co-authors index, a file inside the store's directory (it goes where the store goes)."""
-_INDEX_FORMAT = "1"
+_INDEX_FORMAT = "2"
 
 # the flat tables the index is made of, read from the store as the canned query reads it
 _INDEX_QUERIES = (
@@ -339,13 +343,14 @@ _INDEX_QUERIES = (
 _INDEX_SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE author (id INTEGER PRIMARY KEY, value TEXT NOT NULL, blank INTEGER NOT NULL);
-CREATE TABLE work (id INTEGER PRIMARY KEY, top_rank INTEGER, low INTEGER NOT NULL, high INTEGER NOT NULL);
+CREATE TABLE work (id INTEGER PRIMARY KEY, term TEXT NOT NULL, top_rank INTEGER, low INTEGER NOT NULL, high INTEGER NOT NULL);
 CREATE TABLE authorship (author INTEGER NOT NULL, work INTEGER NOT NULL, PRIMARY KEY (author, work)) WITHOUT ROWID;
 CREATE TABLE name (id INTEGER PRIMARY KEY, person INTEGER NOT NULL, value TEXT NOT NULL, plain INTEGER NOT NULL);
 """
 _INDEX_KEYS = """
 CREATE INDEX author_value ON author (value);
 CREATE INDEX authorship_work ON authorship (work, author);
+CREATE INDEX work_term ON work (term);
 CREATE INDEX name_person ON name (person);
 """
 # coauthors.rq over the tables: the person's works up to the cap, their other authors'
@@ -380,6 +385,28 @@ def _store_fingerprint(directory: Path) -> str:
     return json.dumps([identity.read_text("utf-8", "replace") if identity.is_file() else None, files])
 
 
+def _index_tables(store: Any, union: bool) -> tuple[list[Any], ...]:
+    """The rows of :data:`_INDEX_QUERIES` on ``store``: authorships, names, years, ranks, top ranks."""
+    prefixes = {"xsd": _XSD}
+
+    def rows(query: str) -> list[Any]:
+        return [tuple(row) for row in store.query(query, prefixes=prefixes, use_default_graph_as_union=union)]
+
+    with ThreadPoolExecutor(max_workers=len(_INDEX_QUERIES)) as pool:
+        return tuple(pool.map(rows, _INDEX_QUERIES))
+
+
+def _ranks_compare(ranks: Sequence[Any]) -> bool:
+    """Whether every rank is an integer the store compares as such (else no index)."""
+    return all(same is not None and same.value == "true" and _INTEGER_LEXICAL.fullmatch(rank.value) for rank, same in ranks)
+
+
+def _plain(name: Any) -> bool:
+    import pyoxigraph
+
+    return type(name) is pyoxigraph.Literal and not name.language and name.datatype.value == _XSD_STRING
+
+
 def write_coauthor_index(directory: Path) -> Path | None:
     """Index the co-authorships of the closed persistent store in ``directory``, into a file
     in that directory, for :class:`CoauthorIndex`.
@@ -395,21 +422,14 @@ def write_coauthor_index(directory: Path) -> Path | None:
 
     store = pyoxigraph.Store.read_only(str(directory))
     union = OxigraphBackend(store)._union
-    prefixes = {"xsd": _XSD}
-
-    def rows(query: str) -> list[Any]:
-        return [tuple(row) for row in store.query(query, prefixes=prefixes, use_default_graph_as_union=union)]
-
-    with ThreadPoolExecutor(max_workers=len(_INDEX_QUERIES)) as pool:
-        authorships, named, dated, ranks, tops = pool.map(rows, _INDEX_QUERIES)
+    authorships, named, dated, ranks, tops = _index_tables(store, union)
     del store
     path = directory / COAUTHOR_INDEX
     path.unlink(missing_ok=True)
-    for rank, same in ranks:
-        if same is None or same.value != "true" or not _INTEGER_LEXICAL.fullmatch(rank.value):
-            return None
+    if not _ranks_compare(ranks):
+        return None
 
-    literal, blank = pyoxigraph.Literal, pyoxigraph.BlankNode
+    blank = pyoxigraph.BlankNode
     author_ids: dict[Any, int] = {}
     work_ids: dict[Any, int] = {}
     pairs = []
@@ -418,11 +438,7 @@ def write_coauthor_index(directory: Path) -> Path | None:
         pairs.append((author_id, work_ids.setdefault(work, len(work_ids))))
     years = {work: (int(low.value), int(high.value)) for work, low, high in dated}
     top = {work: int(rank.value) for work, rank in tops}
-    names = [
-        (author_ids[person], name.value, type(name) is literal and not name.language and name.datatype.value == _XSD_STRING)
-        for person, name in named
-        if person in author_ids
-    ]
+    names = [(author_ids[person], name.value, _plain(name)) for person, name in named if person in author_ids]
     tmp = directory / f"{COAUTHOR_INDEX}.tmp"
     tmp.unlink(missing_ok=True)
     connection = sqlite3.connect(tmp)
@@ -433,8 +449,8 @@ def write_coauthor_index(directory: Path) -> Path | None:
             ((n, a.value, type(a) is blank) for a, n in author_ids.items()),
         )
         connection.executemany(
-            "INSERT INTO work VALUES (?, ?, ?, ?)",
-            ((n, top.get(w), *years.get(w, (9999, 0))) for w, n in work_ids.items()),
+            "INSERT INTO work VALUES (?, ?, ?, ?, ?)",
+            ((n, str(w), top.get(w), *years.get(w, (9999, 0))) for w, n in work_ids.items()),
         )
         connection.executemany("INSERT INTO authorship VALUES (?, ?)", pairs)
         connection.executemany("INSERT INTO name (person, value, plain) VALUES (?, ?, ?)", names)
@@ -446,6 +462,185 @@ def write_coauthor_index(directory: Path) -> Path | None:
         connection.commit()
     finally:
         connection.close()
+    os.replace(tmp, path)
+    return path
+
+
+# the triples the index is made of, by predicate: what a change must touch to change it
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_WORK_PREDICATES = frozenset((_SCHEMA_AUTHOR, _SCHEMA_DATE, _PRO_CONTEXT))
+
+
+@dataclass(frozen=True)
+class CoauthorIndexPatch:
+    """The index rows of the works and persons a change touches, read from the changed store
+    by :func:`read_coauthor_index_patch`, for :func:`apply_coauthor_index_patch`."""
+
+    works: tuple[tuple[str, tuple[Any, ...], int | None, int, int], ...]  # term, authors, top rank, years
+    persons: tuple[tuple[Any, tuple[tuple[str, bool], ...]], ...]  # person, (name, plain) pairs
+    union: bool
+
+
+def coauthor_index_usable(directory: Path) -> bool:
+    """Whether the store in ``directory`` has a co-authors index made from its present files
+    (to be called before the store is opened for writing, which changes them)."""
+    index = CoauthorIndex.open(directory)
+    if index is None:
+        return False
+    index._connection.close()
+    return True
+
+
+def read_coauthor_index_patch(
+    directory: Path, store: Any, removed: Sequence[Any], added: Sequence[Any]
+) -> CoauthorIndexPatch | None:
+    """What the co-authors index of ``directory`` must become after ``removed`` and ``added``
+    (pyoxigraph triples) were applied to ``store`` (the changed store, still open).
+
+    Only the works whose authors, dates or rank-carrying contexts changed, and the persons
+    whose type or names changed or who are (or were) authors of such a work, are read:
+    their triples are copied into a small store where :data:`_INDEX_QUERIES` run as they
+    run on the whole store (same casts, same DISTINCT).  None where the index cannot be
+    patched (a rank that is not an integer the store compares as such): then no index.
+    The index file must be the one made for the store before the change.
+    """
+    import sqlite3
+
+    import pyoxigraph
+
+    from .queries import OxigraphBackend
+
+    union = OxigraphBackend(store)._union
+    graph = None if union else pyoxigraph.DefaultGraph()
+    context, rank_iri = pyoxigraph.NamedNode(_PRO_CONTEXT), pyoxigraph.NamedNode(_SG_RANK)
+    author_iri, date_iri = pyoxigraph.NamedNode(_SCHEMA_AUTHOR), pyoxigraph.NamedNode(_SCHEMA_DATE)
+    type_iri, name_iri = pyoxigraph.NamedNode(_RDF_TYPE), pyoxigraph.NamedNode(_FOAF_NAME)
+    person_class = pyoxigraph.NamedNode(_FOAF_PERSON)
+
+    def triples(subject: Any, predicate: Any, obj: Any = None) -> list[Any]:
+        return [q.triple for q in store.quads_for_pattern(subject, predicate, obj, graph)]
+
+    works: dict[Any, None] = {}
+    persons: dict[Any, None] = {}
+    for t in (*removed, *added):
+        predicate = t.predicate.value
+        if predicate in _WORK_PREDICATES:
+            works[t.subject] = None
+        elif predicate == _FOAF_NAME or (predicate == _RDF_TYPE and t.object == person_class):
+            persons[t.subject] = None
+        elif predicate == _SG_RANK:
+            for found in triples(None, context, t.subject):
+                works[found.subject] = None
+    ranked = [t for t in added if t.predicate.value == _SG_RANK]
+
+    small = pyoxigraph.Store()
+    copied: list[Any] = list(ranked)  # every new rank must be an integer, as in a fresh index
+    for work in works:
+        mine = triples(work, author_iri)
+        copied += mine
+        persons.update((t.object, None) for t in mine if type(t.object) is not pyoxigraph.Literal)
+        copied += triples(work, date_iri)
+        for link in triples(work, context):
+            copied.append(link)
+            copied += triples(link.object, rank_iri)
+    connection = sqlite3.connect(f"{(directory / COAUTHOR_INDEX).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        for work in works:  # the authors the work had: their rows may go
+            for value, blank in connection.execute(
+                "SELECT a.value, a.blank FROM work AS w JOIN authorship AS s ON s.work = w.id"
+                " JOIN author AS a ON a.id = s.author WHERE w.term = ?",
+                (str(work),),
+            ):
+                persons[pyoxigraph.BlankNode(value) if blank else pyoxigraph.NamedNode(value)] = None
+    finally:
+        connection.close()
+    for person in persons:
+        copied += triples(person, type_iri, person_class)
+        copied += triples(person, name_iri)
+    small.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in copied)
+    authorships, named, dated, ranks, tops = _index_tables(small, False)
+    if not _ranks_compare(ranks):
+        return None
+    authors: dict[Any, list[Any]] = {work: [] for work in works}
+    for work, author in authorships:
+        authors[work].append(author)
+    years = {work: (int(low.value), int(high.value)) for work, low, high in dated}
+    top = {work: int(rank.value) for work, rank in tops}
+    names: dict[Any, list[tuple[str, bool]]] = {person: [] for person in persons}
+    for person, name in named:
+        names[person].append((name.value, _plain(name)))
+    return CoauthorIndexPatch(
+        works=tuple((str(w), tuple(authors[w]), top.get(w), *years.get(w, (9999, 0))) for w in works),
+        persons=tuple((p, tuple(names[p])) for p in persons),
+        union=union,
+    )
+
+
+def apply_coauthor_index_patch(directory: Path, patch: CoauthorIndexPatch) -> Path | None:
+    """Bring the co-authors index of the (closed, changed) store in ``directory`` up to date
+    with ``patch``: a copy of the index is changed and renamed into place, with the store's
+    new fingerprint.  The rows are those :func:`write_coauthor_index` would write; only the
+    row ids differ.  None (and no index) where the index's graph mode changed: then
+    :func:`write_coauthor_index` must make it afresh.
+    """
+    import shutil
+    import sqlite3
+
+    import pyoxigraph
+
+    path = directory / COAUTHOR_INDEX
+    tmp = directory / f"{COAUTHOR_INDEX}.tmp"
+    shutil.copyfile(path, tmp)
+    connection = sqlite3.connect(tmp)
+    try:
+        meta = dict(connection.execute("SELECT key, value FROM meta"))
+        if meta.get("union") != str(patch.union):
+            connection.close()
+            tmp.unlink()
+            path.unlink()
+            return None
+        author_ids: dict[tuple[str, bool], int] = {}
+
+        def author_id(term: Any) -> int:
+            key = (term.value, type(term) is pyoxigraph.BlankNode)
+            found = author_ids.get(key)
+            if found is None:
+                row = connection.execute("SELECT id FROM author WHERE value = ? AND blank = ?", key).fetchone()
+                if row is None:
+                    row = connection.execute("SELECT COALESCE(MAX(id) + 1, 0) FROM author").fetchone()
+                    connection.execute("INSERT INTO author VALUES (?, ?, ?)", (row[0], *key))
+                found = author_ids[key] = row[0]
+            return found
+
+        for term, authors, top, low, high in patch.works:
+            row = connection.execute("SELECT id FROM work WHERE term = ?", (term,)).fetchone()
+            if row is not None:
+                connection.execute("DELETE FROM authorship WHERE work = ?", (row[0],))
+                connection.execute("DELETE FROM work WHERE id = ?", (row[0],))
+            if not authors:
+                continue
+            work = row[0] if row is not None else connection.execute("SELECT COALESCE(MAX(id) + 1, 0) FROM work").fetchone()[0]
+            connection.execute("INSERT INTO work VALUES (?, ?, ?, ?, ?)", (work, term, top, low, high))
+            connection.executemany("INSERT INTO authorship VALUES (?, ?)", ((author_id(a), work) for a in authors))
+        for person, names in patch.persons:
+            key = (person.value, type(person) is pyoxigraph.BlankNode)
+            row = connection.execute("SELECT id FROM author WHERE value = ? AND blank = ?", key).fetchone()
+            if row is None:
+                continue  # not an author: no names in the index
+            connection.execute("DELETE FROM name WHERE person = ?", (row[0],))
+            if connection.execute("SELECT 1 FROM authorship WHERE author = ? LIMIT 1", (row[0],)).fetchone() is None:
+                connection.execute("DELETE FROM author WHERE id = ?", (row[0],))
+                continue
+            connection.executemany(
+                "INSERT INTO name (person, value, plain) VALUES (?, ?, ?)", ((row[0], n, plain) for n, plain in names)
+            )
+        connection.execute("UPDATE meta SET value = ? WHERE key = 'store'", (_store_fingerprint(directory),))
+        connection.commit()
+    except BaseException:
+        connection.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    connection.close()
     os.replace(tmp, path)
     return path
 
