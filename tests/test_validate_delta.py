@@ -106,8 +106,13 @@ def compare(
     *,
     by_difference: bool = True,
     not_asked: tuple[str, ...] = (),
+    max_share: float = float("inf"),
 ) -> ValidationReport:
-    """validate_changes on copies of ``cache`` (left by validating ``old``) == validate_lines on ``new``."""
+    """validate_changes on copies of ``cache`` (left by validating ``old``) == validate_lines on ``new``.
+
+    On these small graphs a change reaches chunks holding much of the graph:
+    by default validate_changes cuts them however many they are (``max_share``).
+    """
     new = sorted(set(new))
     removed = sorted(set(old) - set(new))
     added = sorted(set(new) - set(old))
@@ -128,6 +133,7 @@ def compare(
     lookup = IndexLookup(new)
     with monkeypatch.context() as patch:
         patch.setattr(validation, "validate_lines", counted)
+        patch.setattr(validation, "_DELTA_MAX_SHARE", max_share)
         report = validate_changes(new, removed, added, source_root="data/", jobs=1, cache_dir=delta, lookup=lookup)
     assert calls == ([] if by_difference else [1])
     assert report.results == reference.results
@@ -483,7 +489,7 @@ def test_lost_cache_entry(corpus: tuple[Path, list[str], Path], tmp_path: Path, 
     shutil.copytree(cache, damaged)
     state = state_of(damaged)
     assert state is not None
-    last = max(key for key, _owned, _linkers in state.groups.values() if key)
+    last = max(key for key, *_rest in state.groups.values() if key)
     (damaged / f"{last}.json").unlink()
     compare(tmp_path, monkeypatch, damaged, lines, add_violation(lines), by_difference=False)
 
@@ -493,6 +499,17 @@ def test_component_limit(corpus: tuple[Path, list[str], Path], tmp_path: Path, m
     _data, lines, cache = corpus
     monkeypatch.setattr(validation, "_DELTA_COMPONENT_LIMIT", 1)
     compare(tmp_path, monkeypatch, cache, lines, merge_components(lines), by_difference=False)
+
+
+def test_too_much_to_cut(corpus: tuple[Path, list[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the chunks to cut again held more than a share of the graph: validate_lines."""
+    _data, lines, cache = corpus
+    state = state_of(cache)
+    assert state is not None
+    sizes = sorted(size for *_rest, size in state.groups.values())
+    assert sum(sizes) > len(lines)  # chunks hold their neighbours' types and links too
+    compare(tmp_path / "cut", monkeypatch, cache, lines, add_violation(lines), max_share=0.5)
+    compare(tmp_path / "whole", monkeypatch, cache, lines, add_violation(lines), by_difference=False, max_share=0.0)
 
 
 def test_other_shapes_remove_the_state(corpus: tuple[Path, list[str], Path], tmp_path: Path) -> None:

@@ -689,6 +689,7 @@ def _partition(
                 chunk.key if chunk else "",
                 chunk.owned if chunk else tuple(sorted(nodes)),
                 tuple(sorted(linkers.get(group, ()))),
+                chunk.size if chunk else 0,
             )
     return chunks
 
@@ -747,10 +748,14 @@ def _chunk(digest: str, group: str, text: str, owned: list[str], size: int) -> _
 STATE_FILE = "partition.state"
 STATE_FORMAT = 2
 _DELTA_COMPONENT_LIMIT = 50_000
+# When the chunks to cut again held more than this share of the graph's lines,
+# validate_lines cuts the whole graph sooner than validate_changes cuts them.
+_DELTA_MAX_SHARE = 0.5
 
-# A group's chunk key ("" when it owns nodes but no lines), its owned nodes and
-# the other groups' nodes with a backwards-read link into it (both sorted).
-_GroupState = tuple[str, tuple[str, ...], tuple[str, ...]]
+# A group's chunk key ("" when it owns nodes but no lines), its owned nodes, the
+# other groups' nodes with a backwards-read link into it (both sorted), and the
+# number of lines of its chunk.
+_GroupState = tuple[str, tuple[str, ...], tuple[str, ...], int]
 
 
 class LinesLookup(Protocol):
@@ -855,7 +860,7 @@ def validate_changes(
     entries: dict[str, tuple[list[Violation], str]] = {}
     if plan is not None:
         affected = {chunk.group for chunk in plan.chunks}
-        for group, (key, _owned, _linkers) in plan.groups.items():
+        for group, (key, *_rest) in plan.groups.items():
             if key and group not in affected:
                 entry = _cache_read(cache_dir, key)
                 if entry is None:  # the cache lost an entry: cut the whole graph
@@ -872,7 +877,7 @@ def validate_changes(
     for key, entry in fresh.items():
         _cache_write(cache_dir, key, entry)
     entries.update(fresh)
-    keys = {key for key, _owned, _linkers in plan.groups.values() if key}
+    keys = {key for key, *_rest in plan.groups.values() if key}
     _cache_prune(cache_dir, keys)
     _state_write(cache_dir, _PartitionState(digest, len(lines), plan.global_lines, plan.groups, plan.object_counts))
     ordered = [plan.groups[group][0] for group in sorted(plan.groups) if plan.groups[group][0]]
@@ -919,15 +924,16 @@ class _Neighbourhood:
         self._by_subject: dict[str, list[tuple[str, str, str]]] = {}
         self._by_object: dict[str, list[str]] = {}
         self._linking: dict[tuple[str, frozenset[str]], list[tuple[str, str]]] = {}
+        self._types: dict[str, Sequence[str]] = {}
 
-    def _block(self, prefix: str) -> list[str]:
+    def _block(self, prefix: str) -> Sequence[str]:
         """The lines that start with ``prefix`` (next to each other: the lines are sorted)."""
         lines = self.lines
         index = bisect_left(lines, prefix)
         end = index
         while end < len(lines) and lines[end].startswith(prefix):
             end += 1
-        return list(lines[index:end])
+        return lines[index:end]
 
     def with_subject(self, node: str) -> list[tuple[str, str, str]]:
         """(line, predicate, object) of the lines whose subject is ``node``."""
@@ -962,10 +968,11 @@ class _Neighbourhood:
             self._linking[key] = found
         return found
 
-    def types(self, node: str) -> list[str]:
-        if node[0] == '"':
-            return []
-        return self._block(f"{node} {_RDF_TYPE} ")
+    def types(self, node: str) -> Sequence[str]:
+        found = self._types.get(node)
+        if found is None:
+            found = self._types[node] = () if node[0] == '"' else self._block(f"{node} {_RDF_TYPE} ")
+        return found
 
     def is_node(self, node: str, inverse_links: frozenset[str]) -> bool:
         """Whether _partition would give ``node`` a group in the new graph."""
@@ -1028,7 +1035,7 @@ def _replan(
     digest: str,
 ) -> _Plan:
     inverse_links = _inverse_links()
-    old_group: dict[str, str] = {node: group for group, (_key, owned, _l) in state.groups.items() for node in owned}
+    old_group: dict[str, str] = {node: group for group, (_key, owned, *_rest) in state.groups.items() for node in owned}
     rows = [*removed_rows, *added_rows]
     removed_objects = Counter(o for _s, _p, o in removed_rows)
     added_objects = Counter(o for _s, _p, o in added_rows)
@@ -1128,6 +1135,9 @@ def _replan(
         for _line, o in graph.with_subject_linking(node, inverse_links):
             mark(group_of(o))
 
+    if sum(state.groups[g][3] for g in affected if g in state.groups) > _DELTA_MAX_SHARE * state.count:
+        raise _DeltaFallback  # cutting them would cost more than cutting everything
+
     # The affected groups' chunks, cut as _partition cuts them.
     arrived: dict[str, list[str]] = {}
     for node, group in new_group.items():
@@ -1137,7 +1147,7 @@ def _replan(
     groups = dict(state.groups)
     chunks = []
     for group in sorted(affected):
-        old_key, old_owned, old_linkers = state.groups.get(group, ("", (), ()))
+        old_key, old_owned, old_linkers, _size = state.groups.get(group, ("", (), (), 0))
         owned = sorted({node for node in old_owned if node not in new_group}.union(arrived.get(group, ())))
         chunk_lines: set[str] = set()
         mentioned: set[str] = set()
@@ -1170,7 +1180,7 @@ def _replan(
             chunks.append(chunk)
             key = chunk.key
         if owned:
-            groups[group] = (key, tuple(owned), tuple(sorted(found_linkers)))
+            groups[group] = (key, tuple(owned), tuple(sorted(found_linkers)), len(chunk_lines))
         else:
             groups.pop(group, None)
     return _Plan(groups=groups, global_lines=state.global_lines, object_counts=object_counts, chunks=chunks)
