@@ -1114,7 +1114,8 @@ class _Delta:
     def describe(self, subjects: Iterable[bytes]) -> dict[bytes, _Subject]:
         """The new graph's ``subjects`` (those with triples) as the full writers write them."""
         wanted = sorted(set(subjects) - self.described.keys())
-        self.described.update(_describe(_canonical_lines([line for s in wanted for line in self.new_lines(s.decode())])))
+        lines = [line for subject in wanted for line in self.new_lines(subject.decode())]
+        self.described.update(_describe(_canonical_lines(lines)))
         return self.described
 
     def new_lines(self, subject: str) -> list[str]:
@@ -1151,7 +1152,6 @@ class _Delta:
                 start = chunk.rfind(b"\n", 0, match.start()) + 1
                 found[match.group(1)].add(chunk[start + 1 : chunk.index(b"> ", start)])
         return found
-
 
     def _index(self) -> dict[bytes, set[bytes]]:
         """Target -> the subjects of the new graph's lines whose object is the target IRI, every
@@ -1195,7 +1195,9 @@ def _placements(
 
     def movable(subject: bytes) -> bool:  # a subject without a home of its own in a version
         was, now = old[subject], new[subject]
-        return (was is not None or now is not None) and (was is None or was.seed is None or now is None or now.seed is None)
+        if was is None and now is None:
+            return False
+        return was is None or was.seed is None or now is None or now.seed is None
 
     affected = {subject for subject in affected if movable(subject)}
     frontier = sorted(affected)
@@ -1303,8 +1305,8 @@ class _Unexpected(Exception):
 def _splice(items: list[bytes], keys: Callable[[int], bytes | None], changes: dict[bytes, _Change]) -> list[bytes]:
     """``items`` (one per subject, in subject order; ``keys(i)``: the subject of the i-th) with
     ``changes`` made: a subject's old item (``None``: none; ``True``: one, whatever its bytes)
-    must be there as it is, and its new one (``None``: none) takes its place.  :class:`_Unexpected` if the old items are not as
-    said or not in order around a change."""
+    must be there as it is, and its new one (``None``: none) takes its place.
+    :class:`_Unexpected` if the old items are not as said or not in order around a change."""
 
     def key(at: int) -> bytes:
         found = keys(at)
@@ -1342,7 +1344,9 @@ class _Items:
     """A file's run ``data[lo:hi]`` of items (Turtle blocks, JSON-LD nodes) joined by ``sep``,
     one per subject in subject order, found by a binary search over the bytes (not cut up)."""
 
-    def __init__(self, data: bytes, lo: int, hi: int, sep: bytes, key: Callable[[bytes, int], bytes | None], *, tabbed: bool) -> None:
+    def __init__(
+        self, data: bytes, lo: int, hi: int, sep: bytes, key: Callable[[bytes, int], bytes | None], *, tabbed: bool
+    ) -> None:
         self.data, self.lo, self.hi, self.sep, self.key, self.tabbed = data, lo, hi, sep, key, tabbed
 
     def next_start(self, at: int) -> int:
