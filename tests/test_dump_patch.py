@@ -270,18 +270,24 @@ def test_documents_checked(tmp_path: Path, sample: tuple[tuple[Document, ...], L
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
-def test_build_date_and_settings(tmp_path: Path, sample: tuple[tuple[Document, ...], Lines]) -> None:
+def test_build_date_title_and_licence(
+    tmp_path: Path, sample: tuple[tuple[Document, ...], Lines], whole_graph: list[int]
+) -> None:
+    """A build date, and a title and a licence other than the previous build's: still patched."""
+    import dataclasses
     import datetime
 
-    documents, lines = sample
+    _, lines = sample
     fewer = lines[:-3]
-    write_old(lines, tmp_path / "old")
+    write_dumps(parse_lines(lines), (), SETTINGS, tmp_path / "old", build_date=datetime.date(2025, 5, 6))
+    settings = dataclasses.replace(SETTINGS, title="Another title", license="https://example.org/licence")
     got = patch_dumps(
-        tmp_path / "old", tmp_path / "out", fewer, lines[-3:], [], (), SETTINGS, build_date=datetime.date(2026, 1, 2)
+        tmp_path / "old", tmp_path / "out", fewer, lines[-3:], [], (), settings, build_date=datetime.date(2026, 1, 2)
     )
-    write_dumps(parse_lines(fewer), (), SETTINGS, tmp_path / "full", build_date=datetime.date(2026, 1, 2))
+    assert whole_graph == []
+    write_dumps(parse_lines(fewer), (), settings, tmp_path / "full", build_date=datetime.date(2026, 1, 2))
     for path in got:
-        assert path.read_bytes() == (tmp_path / "full" / path.name).read_bytes()
+        assert path.read_bytes() == (tmp_path / "full" / path.name).read_bytes(), path.name
 
 
 # --------------------------------------------------------------------------- old files not as written
@@ -313,7 +319,7 @@ FALLBACKS: dict[str, Callable[[Path], None]] = {
     "graph.jsonld reindented": _edit("graph.jsonld", lambda data: data.replace(b"\n    {", b"\n  {")),
     "graph.trig hand-edited": _edit("graph.trig", lambda data: data.replace(b"\n}\n", b"\n} \n", 1)),
     "graph.trig empty": _edit("graph.trig", lambda data: b""),
-    "void.ttl hand-edited": _edit("void.ttl", lambda data: data.replace(b"Scholarly", b"Scholarly!")),
+    "void.ttl hand-edited": _edit("void.ttl", lambda data: data.replace(b" ;\n", b"  ;\n", 1)),
     "void.ttl with a comment": _edit("void.ttl", lambda data: data + b"# by hand\n"),
     "void.ttl not Turtle": _edit("void.ttl", lambda data: b"not turtle at all {"),
     "void.ttl with other sizes": _edit("void.ttl", lambda data: data.replace(b'"1', b'"2')),

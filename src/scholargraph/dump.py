@@ -30,6 +30,7 @@ Nothing here reads the clock or the environment: a date appears in
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime
 import gc
 import gzip as gzip_module
@@ -998,7 +999,8 @@ def run_dump_command(build_dir: Path, gzip: bool, *, settings: Settings | None =
 # named graphs change with it), and copies the rest of the previous files.  An old file
 # that is missing, not of the size the old void.ttl gives, or not laid out as the writers
 # lay it out is written in full instead.  (The untouched bytes are not read, only the size
-# vouches for them: a hand edit elsewhere that keeps the size and the layout goes through.)
+# vouches for them: a hand edit elsewhere that keeps the size and the layout goes through;
+# and void.ttl's counts are taken as they are when its bytes are those void_bytes writes.)
 #
 # The subjects are found in the old files by a binary search over the bytes (_Items);
 # the named graphs of the subjects whose home may move (Canonical.placement) are found
@@ -1533,7 +1535,8 @@ def _patch_trig(data: bytes, header: bytes, changes: dict[bytes, dict[bytes, _Ch
 
 
 def _read_void(data: bytes, settings: Settings) -> tuple[_VoidCounts, list[DumpFile], datetime.date | None]:
-    """What an old ``void.ttl`` says (its counts, files, date), if :func:`void_bytes` wrote it so."""
+    """What an old ``void.ttl`` says (its counts, files, date), if :func:`void_bytes` wrote it so
+    (for the base IRI of ``settings``, with whatever title and licence)."""
     triples = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
     about: dict[str, list[Triple]] = defaultdict(list)
     for triple in triples:
@@ -1570,7 +1573,10 @@ def _read_void(data: bytes, settings: Settings) -> tuple[_VoidCounts, list[DumpF
     ]
     issued = values(dataset, str(DCTERMS), "issued")
     date = datetime.date.fromisoformat(issued[0].value) if issued else None
-    if _void_bytes_of(counts, settings, files, date) != data:
+    # its own title and licence: the settings may have changed them since
+    title, licence = one(dataset, str(DCTERMS), "title"), one(dataset, str(DCTERMS), "license")
+    written = dataclasses.replace(settings, title=title, license=licence)
+    if _void_bytes_of(counts, written, files, date) != data:
         raise _Unexpected
     return counts, files, date
 
