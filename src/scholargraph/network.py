@@ -518,7 +518,9 @@ def read_coauthor_index_patch(
     person_class = pyoxigraph.NamedNode(_FOAF_PERSON)
 
     def triples(subject: Any, predicate: Any, obj: Any = None) -> list[Any]:
-        return [q.triple for q in store.quads_for_pattern(subject, predicate, obj, graph)]
+        """The matching quads, in the default graph (as the small store takes them)."""
+        found = list(store.quads_for_pattern(subject, predicate, obj, graph))
+        return [pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in found] if union else found
 
     works: dict[Any, None] = {}
     persons: dict[Any, None] = {}
@@ -531,10 +533,8 @@ def read_coauthor_index_patch(
         elif predicate == _SG_RANK:
             for found in triples(None, context, t.subject):
                 works[found.subject] = None
-    ranked = [t for t in added if t.predicate.value == _SG_RANK]
-
-    small = pyoxigraph.Store()
-    copied: list[Any] = list(ranked)  # every new rank must be an integer, as in a fresh index
+    # every new rank must be an integer, as in a fresh index
+    copied: list[Any] = [pyoxigraph.Quad(*t) for t in added if t.predicate.value == _SG_RANK]
     for work in works:
         mine = triples(work, author_iri)
         copied += mine
@@ -557,7 +557,8 @@ def read_coauthor_index_patch(
     for person in persons:
         copied += triples(person, type_iri, person_class)
         copied += triples(person, name_iri)
-    small.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in copied)
+    small = pyoxigraph.Store()
+    small.extend(copied)
     authorships, named, dated, ranks, tops = _index_tables(small, False)
     if not _ranks_compare(ranks):
         return None
