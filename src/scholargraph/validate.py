@@ -31,6 +31,9 @@ graph's N-Triples lines; :func:`validate_triples` on pyoxigraph triples) also cu
 the graph into per-document chunks validated by worker processes, lets
 Oxigraph choose the focus nodes of the SPARQL checks, and caches each
 chunk's results ("Partitioned, parallel and cached validation" below).
+:func:`validate_changes` gives the same report for a graph that differs by a
+few lines from the one last validated with the same cache, cutting again only
+the chunks the change reaches ("Validation by difference" below).
 ``bench/bench_validate.py`` measures both; ``tests/test_validate_parallel.py``
 shows they report exactly what :func:`validate_graph` reports.
 """
