@@ -353,8 +353,8 @@ def test_staged_dumps_are_dropped_when_the_graph_does_not_conform(tmp_path: Path
     build(Settings().with_paths(DATA, out), jobs=1)
     monkeypatch.setattr(building, "STAGED_DUMPS_MIN_TRIPLES", 0)
     monkeypatch.setattr(validation, "validate_lines", lambda *a, **k: validation.ValidationReport(False, (), Graph()))
-    with pytest.raises(ValidationFailed):
-        build(Settings().with_paths(DATA, out), jobs=1)
+    with pytest.raises(ValidationFailed):  # without the cache: written afresh, not patched
+        build(Settings().with_paths(DATA, out), jobs=1, use_cache=False)
     assert sorted(p.name for p in out.iterdir()) == ["cache", "merges.yaml", "report.yaml", "validation.txt"]
 
 

@@ -25,6 +25,14 @@ def test_build_prints_summary_and_writes_graph(tmp_path: Path) -> None:
         "kind": "person", "name": "Antonio A. Casilli", "variants": ["Antonio A. Casilli", "Antonio Casilli"],
         "evidence": ["equal name key 'antonio casilli'"], "sources": ["cv-clement-le-ludec.md", "project-opla.txt"],
     }]
+    assert "Since the last build" not in result.output
+
+    # built again into the same folder: brought up to date by difference (here, nothing changed)
+    again = CliRunner().invoke(main, ["build", str(DATA), "--out", str(tmp_path)])
+    assert again.exit_code == 0, again.output
+    assert (
+        "Since the last build: 0 triples removed, 0 added (the dumps and the store were brought up to date by difference)"
+    ) in again.output
 
 
 def test_extract_prints_records_as_yaml() -> None:
@@ -109,7 +117,9 @@ def test_a_graph_that_does_not_conform_leaves_no_dump(tmp_path: Path, monkeypatc
         severity="Violation", focus="https://example.org/scholargraph/work/x", path=None,
         message="work has no dcterms:title", shape="sg:WorkShape", source="data/cv.md", line=3, label="x", kind="work",
     )
-    monkeypatch.setattr(validation, "validate_lines", lambda *a, **k: validation.ValidationReport(False, (bad,), Graph()))
+    failing = lambda *a, **k: validation.ValidationReport(False, (bad,), Graph())  # noqa: E731
+    monkeypatch.setattr(validation, "validate_lines", failing)
+    monkeypatch.setattr(validation, "validate_changes", failing)  # the rebuild validates by difference
     result = runner.invoke(main, ["build", str(DATA), "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert 'data/cv.md:3: work "x": work has no dcterms:title (shape sg:WorkShape)' in result.output

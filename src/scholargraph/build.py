@@ -37,12 +37,12 @@ from typing import Callable, Iterator, Sequence
 
 import yaml
 
-from .accounting import read_texts, unaccounted
+from .accounting import read_texts
 from .cache import DocumentCache, code_fingerprint
 from .config import Limits, Settings
 from .curated import load_curated
 from .errors import DocumentError, ValidationFailed
-from .mapping import Triple, build_lines, build_triples, parse_lines
+from .mapping import Triple, build_line_set, build_lines, build_triples, parse_lines
 from .readers import read_document
 from .records import Document, Unmapped, WorkType
 from .resolve import MergeReport, Resolved, resolve
@@ -78,6 +78,9 @@ class BuildResult:
     validation: object | None = None
     cache: DocumentCache | None = None  # hits and misses of the document cache
     unaccounted: dict[str, list[int]] = field(default_factory=dict)  # lines neither cited nor reported
+    # (lines removed, lines added) when the previous build's outputs were brought up to date by
+    # difference; None when everything was validated and written afresh
+    difference: tuple[int, int] | None = None
 
     @cached_property
     def triples(self) -> list[Triple]:
@@ -369,8 +372,16 @@ def build(
         merges = _WrittenAside(out / "merges.yaml", lambda path: _dump_yaml(_merges_data(resolved.report), path))
         if stage is not None:
             stage("mapping", 0, 0)
+        # What the previous build left in `out` (dumps, store, validation state), if it can
+        # be brought up to date by difference: only what changed is validated and written.
+        patchable = use_cache and validate and _patchable(out, settings, gzip)
+        difference = None
         try:
-            lines = build_lines(resolved, settings.base_iri)
+            if patchable:  # the new lines are the old ones less the removed, plus the added (sorted: few)
+                difference = _Difference.of(out, build_line_set(resolved, settings.base_iri))
+                lines = difference.new_lines()
+            else:
+                lines = build_lines(resolved, settings.base_iri)
         except BaseException:
             merges.cancel()
             raise
@@ -379,17 +390,18 @@ def build(
             gc.enable()
         (out / "validation.txt").unlink(missing_ok=True)
         shutil.rmtree(out / STAGING_DIR, ignore_errors=True)  # left by a build that was killed
-        # From STAGED_DUMPS_MIN_TRIPLES, the dumps and the store are written by another
-        # process into a staging folder while this one writes the reports and validates,
+        (out / "cache" / OUTPUTS_STAMP).unlink(missing_ok=True)  # the outputs are about to change
+        # From STAGED_DUMPS_MIN_TRIPLES, the dumps (and the store, unless patched) are written by
+        # another process into a staging folder while this one writes the reports and validates,
         # and moved into place only if the graph conforms.
         staged = (
-            _StagedDumps(lines, documents, settings, out, gzip)
-            if validate and len(lines) >= STAGED_DUMPS_MIN_TRIPLES
+            _StagedDumps(lines, documents, settings, out, gzip, difference)
+            if validate and len(lines) >= STAGED_DUMPS_MIN_TRIPLES and (difference is None or difference.changed)
             else None
         )
         try:
             result = _report_and_validate(
-                documents, resolved, lines, settings, out, cache, validate, use_cache, jobs, merges, stage
+                documents, resolved, lines, settings, out, cache, validate, use_cache, jobs, merges, stage, difference
             )
         except BaseException:
             merges.cancel()
@@ -398,11 +410,22 @@ def build(
             raise
         if stage is not None:
             stage("writing dumps", 0, 0)
-        if staged is not None:
+        if difference is not None:
+            if difference.changed:
+                from .storepatch import patch_store
+
+                patch_store(out / "oxigraph", difference.removed, difference.added)
+                if staged is not None:
+                    staged.finish()
+                else:
+                    dump.patch_dumps(out, out, lines, difference.removed, difference.added, documents, settings, gzip=gzip)
+        elif staged is not None:
             staged.finish()
         else:
             dump.write_dumps(result.triples, documents, settings, out, gzip=gzip)
             dump.write_store(result.triples, out / "oxigraph")
+        if validate:
+            _stamp_outputs(out, settings, gzip)
         return result
     finally:
         if collecting:
@@ -422,6 +445,7 @@ def _report_and_validate(
     jobs: int | None,
     merges: _WrittenAside,
     stage: Stage | None = None,
+    difference: _Difference | None = None,
 ) -> BuildResult:
     """The build's reports (``merges.yaml``, being written by ``merges``, and ``report.yaml``), then its validation.
 
@@ -432,24 +456,39 @@ def _report_and_validate(
         stage("writing reports", 0, 0)
     result = BuildResult(documents, resolved, lines, out, entity_counts(resolved), cache=cache)
     # nothing silently lost: lines no record cites and no reader reported are listed too
-    result.unaccounted = unaccounted(documents, lines, settings.base_iri, read_texts(documents, settings.data_dir, settings.limits))
+    result.unaccounted = _unaccounted(documents, lines, settings, out / "cache" / ACCOUNTING_STATE, difference, use_cache)
     merges.finish()
     _dump_yaml(_report_data(documents, result.unaccounted), out / "report.yaml")
     if not validate:
         return result
 
-    from .validate import validate_lines
+    from .validate import validate_changes, validate_lines
 
     if stage is not None:
         stage("validating", 0, 0)  # the graph is cut into chunks first: their batches are counted after
-    report = validate_lines(
-        lines,
-        source_root=f"{settings.data_dir.as_posix().rstrip('/')}/",
-        jobs=default_jobs() if jobs is None else max(1, jobs),
-        cache_dir=out / "cache" / "validation" if use_cache else None,
-        progress=None if stage is None else lambda done, total: stage("validating", done, total),
-    )
+    source_root = f"{settings.data_dir.as_posix().rstrip('/')}/"
+    workers = default_jobs() if jobs is None else max(1, jobs)
+    told = None if stage is None else lambda done, total: stage("validating", done, total)
+    if difference is not None:
+        # the chunks the change reaches are validated; the others' results are the last build's
+        from .storepatch import GraphOverlay
+
+        overlay = GraphOverlay(out / "oxigraph", difference.old_lines, difference.removed, difference.added)
+        try:
+            report = validate_changes(
+                lines, difference.removed, difference.added, source_root=source_root, jobs=workers,
+                cache_dir=out / "cache" / "validation", lookup=overlay, progress=told,
+            )
+        finally:
+            del overlay  # closes the store, which may be patched next
+    else:
+        report = validate_lines(
+            lines, source_root=source_root, jobs=workers,
+            cache_dir=out / "cache" / "validation" if use_cache else None, progress=told,
+        )
     result.validation = report
+    if difference is not None:
+        result.difference = (len(difference.removed), len(difference.added))
     if not report.conforms:
         (out / "validation.txt").write_text(report.format_text(), encoding="utf-8")
         _remove_dumps(out)
@@ -458,6 +497,58 @@ def _report_and_validate(
             report,
         )
     return result
+
+
+ACCOUNTING_STATE = "accounting.pickle"  # in out/cache: the last build's citations and unaccounted lines
+
+
+def _unaccounted(
+    documents: tuple[Document, ...], lines: list[str], settings: Settings, state: Path,
+    difference: _Difference | None, keep: bool,
+) -> dict[str, list[int]]:
+    """The unaccounted lines of every document (:func:`scholargraph.accounting.unaccounted`);
+    by difference from the last build's when ``difference`` is given and its state is in
+    ``state``; with ``keep``, the state is left there for the next build."""
+    import pickle
+
+    from .accounting import Citations, source_iri, unaccounted_by_difference, unaccounted_lines
+    from .readers import decode
+
+    stamp = f"{code_fingerprint()}|{settings.base_iri}"
+    then = None
+    if difference is not None:
+        try:
+            with open(state, "rb") as handle:  # our own file, written below by the last build
+                then = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            then = None
+        if not (isinstance(then, tuple) and len(then) == 3 and then[0] == stamp):
+            then = None
+    state.unlink(missing_ok=True)  # until it is the new graph's
+    if then is not None:
+        citations = then[1]
+        found = unaccounted_by_difference(
+            documents, settings.base_iri, citations, then[2], difference.removed, difference.added,  # type: ignore[union-attr]
+            lambda document: decode(settings.data_dir / document.path, settings.limits),
+        )
+    else:
+        citations = Citations.of(lines)
+        texts = read_texts(documents, settings.data_dir, settings.limits)
+        found = {}
+        for document in documents:
+            unaccounted_here = unaccounted_lines(
+                document, texts[document.path], citations.lines_of(source_iri(settings.base_iri, document.path))
+            )
+            if unaccounted_here:
+                found[document.path] = unaccounted_here
+    if keep:
+        results = {d.path: (d.sha256, found.get(d.path, [])) for d in documents}
+        state.parent.mkdir(parents=True, exist_ok=True)
+        tmp = state.with_name(f".{state.name}.tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump((stamp, citations, results), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, state)
+    return found
 
 
 class _WrittenAside:
@@ -532,7 +623,10 @@ class _StagedDumps:
     with its message (a ``DocumentError`` stays one).
     """
 
-    def __init__(self, lines: list[str], documents: tuple[Document, ...], settings: Settings, out: Path, gzip: bool) -> None:
+    def __init__(
+        self, lines: list[str], documents: tuple[Document, ...], settings: Settings, out: Path, gzip: bool,
+        difference: _Difference | None = None,
+    ) -> None:
         import pickle
         import subprocess
         import sys
@@ -540,11 +634,16 @@ class _StagedDumps:
 
         self.out = out
         self.gzip = gzip
+        self.patch = difference is not None  # the dumps patched from those in `out`; the store is left alone
         self.staging = out / STAGING_DIR
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
         with open(self.staging / "input.nt", "w", encoding="utf-8", newline="", buffering=1 << 20) as text:
             text.writelines(lines)
+        if difference is not None:
+            for name, part in (("removed.nt", difference.removed), ("added.nt", difference.added)):
+                with open(self.staging / name, "w", encoding="utf-8", newline="") as text:
+                    text.writelines(part)
         sources = tuple(replace(d, records=(), unmapped=(), owner=None) for d in documents)
         with open(self.staging / "input.pickle", "wb") as handle:
             pickle.dump((sources, settings, gzip), handle)
@@ -575,8 +674,9 @@ class _StagedDumps:
         if not self.gzip:
             for name in dump.GRAPH_FILES:
                 (self.out / f"{name}.gz").unlink(missing_ok=True)  # left by an earlier run with gzip
-        shutil.rmtree(self.out / "oxigraph", ignore_errors=True)
-        os.replace(self.staging / "oxigraph", self.out / "oxigraph")
+        if not self.patch:
+            shutil.rmtree(self.out / "oxigraph", ignore_errors=True)
+            os.replace(self.staging / "oxigraph", self.out / "oxigraph")
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def cancel(self) -> None:
@@ -601,6 +701,15 @@ def _write_staged(staging: Path) -> int:
         with open(staging / "input.pickle", "rb") as handle:
             documents, settings, gzip = pickle.load(handle)  # written by this build a moment ago
         graph = staging / "input.nt"
+        if (staging / "removed.nt").exists():  # a rebuild: the dumps in the folder above, patched
+            def read(name: str) -> list[str]:
+                with open(staging / name, encoding="utf-8", newline="\n") as text:  # lines end at "\n" only
+                    return text.readlines()
+
+            dump.patch_dumps(
+                staging.parent, staging, read("input.nt"), read("removed.nt"), read("added.nt"), documents, settings, gzip=gzip
+            )
+            return 0
         # the store's bulk loader releases the GIL: it runs in a thread beside the dumps
         with ThreadPoolExecutor(max_workers=1) as pool:
             store = pool.submit(dump.write_store, (), staging / "oxigraph", ntriples=graph)
@@ -619,6 +728,84 @@ def _write_staged(staging: Path) -> int:
 
 
 DUMP_FILES = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl")
+# In out/cache: the outputs a complete, validated build left (sizes and times of the dumps and
+# of the store's files), so that the next build may patch them; removed while they change.
+OUTPUTS_STAMP = "outputs.json"
+OUTPUTS_FORMAT = 1
+
+
+def _outputs_listing(out: Path, settings: Settings, gzip: bool) -> dict[str, object] | None:
+    """What identifies the outputs in ``out`` as they are now (None if one is missing)."""
+    from . import dump
+
+    names = [*DUMP_FILES, *(f"{name}.gz" for name in dump.GRAPH_FILES if gzip)]
+    try:
+        files = {name: [(out / name).stat().st_size, (out / name).stat().st_mtime_ns] for name in names}
+        store = sorted(
+            [entry.name, entry.stat().st_size, entry.stat().st_mtime_ns]
+            for entry in (out / "oxigraph").iterdir()
+            if entry.is_file() and not entry.name.startswith("LOG")  # RocksDB logs each opening
+        )
+    except OSError:
+        return None
+    return {
+        "format": OUTPUTS_FORMAT, "code": code_fingerprint(), "settings": repr(settings), "gzip": gzip,
+        "files": files, "store": store,
+    }
+
+
+def _stamp_outputs(out: Path, settings: Settings, gzip: bool) -> None:
+    import json
+
+    listing = _outputs_listing(out, settings, gzip)
+    if listing is None:
+        return
+    path = out / "cache" / OUTPUTS_STAMP
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(listing), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _patchable(out: Path, settings: Settings, gzip: bool) -> bool:
+    """Whether the outputs in ``out`` are those the last complete build left there (same code
+    and settings, not touched since), so that this build may patch them."""
+    import json
+
+    try:
+        stamp = json.loads((out / "cache" / OUTPUTS_STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return stamp == _outputs_listing(out, settings, gzip)
+
+
+@dataclass
+class _Difference:
+    """The previous build's graph (its ``graph.nt``) and how the new one differs from it."""
+
+    old_lines: list[str]
+    removed: list[str]  # sorted, as the lines
+    added: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.removed or self.added)
+
+    @classmethod
+    def of(cls, out: Path, new: set[str]) -> _Difference:
+        """The difference between ``out/graph.nt`` and the graph of the lines ``new``."""
+        with open(out / "graph.nt", encoding="utf-8", newline="\n") as text:  # lines end at "\n" only
+            old_lines = text.readlines()
+        old = set(old_lines)
+        return cls(old_lines, [line for line in old_lines if line not in new], sorted(line for line in new if line not in old))
+
+    def new_lines(self) -> list[str]:
+        """The new graph's lines, sorted."""
+        removed = set(self.removed)
+        lines = [line for line in self.old_lines if line not in removed] if removed else list(self.old_lines)
+        lines += self.added
+        lines.sort()  # two sorted runs: merged in one pass
+        return lines
 
 
 def _remove_dumps(out: Path) -> None:
