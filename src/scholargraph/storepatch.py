@@ -50,6 +50,7 @@ from .network import (
 
 __all__ = ["GraphOverlay", "patch_store"]
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _REMOVED = ox.NamedNode("urn:scholargraph:patch:removed")
 _ADDED = ox.NamedNode("urn:scholargraph:patch:added")
 _APPLY = (
@@ -176,7 +177,7 @@ class GraphOverlay:
     are found in them by bisection.  The store finds the subjects
     of an object: it keeps numbers by value (``"1"^^xsd:positiveInteger`` comes back as
     ``"1"^^xsd:integer``), so a line is taken from ``old_lines``, never rebuilt from the
-    store, unless all its terms are IRIs.
+    store, unless its object is an IRI or a string (with or without a language tag).
 
     Terms are given as N-Triples tokens: ``<http://...>``, ``_:b1``, ``"text"@en``,
     ``"1"^^<http://www.w3.org/2001/XMLSchema#integer>``.
@@ -210,7 +211,8 @@ class GraphOverlay:
 
     def _with_object(self, predicate: ox.NamedNode | None, obj: Any, added: list[str]) -> list[str]:
         quads = self._store.quads_for_pattern(None, predicate, obj, self._graph)
-        if isinstance(obj, ox.Literal):  # the store's form may not be the line's: each subject's lines, filtered
+        if isinstance(obj, ox.Literal) and not obj.language and obj.datatype.value != _XSD_STRING:
+            # a number comes back from the store by value, not as the line wrote it: each subject's lines, filtered
             token = str(obj)
             wanted = None if predicate is None else str(predicate)
             found = [
