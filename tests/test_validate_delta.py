@@ -475,6 +475,16 @@ def test_changes_that_do_not_add_up(corpus: tuple[Path, list[str], Path], tmp_pa
         assert state_of(tmp_path / "delta") == state_of(tmp_path / "full")
 
 
+def test_state_of_another_graph(corpus: tuple[Path, list[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state is of a graph other than the one the difference starts from, with as many lines
+    (a build without validation in between): validate_lines."""
+    _data, lines, cache = corpus
+    title = next(line for line in lines if split(line)[1] == "<http://purl.org/dc/terms/title>")
+    between = sorted(line.replace('"', '"Renamed ', 1) if line == title else line for line in lines)
+    assert len(between) == len(lines) and between != lines
+    compare(tmp_path, monkeypatch, cache, between, retype_work(between), by_difference=False)
+
+
 def test_subclass_change(corpus: tuple[Path, list[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An rdfs:subClassOf line is in every chunk: validate_lines."""
     _data, lines, cache = corpus

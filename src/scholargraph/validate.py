@@ -465,7 +465,7 @@ def validate_lines(
     shapes_graph = _default_shapes() if project_shapes else shapes
     assert shapes_graph is not None
     digest = _shapes_digest(shapes_graph if not project_shapes else None)
-    state = _PartitionState(digest, len(lines)) if project_shapes and cache_dir is not None else None
+    state = _PartitionState(digest, len(lines), _fingerprint(lines)) if project_shapes and cache_dir is not None else None
     chunks = _partition(lines, digest, inverse_links=_inverse_links() if project_shapes else None, state=state)
 
     cached: dict[str, tuple[list[Violation], str]] = {}
@@ -744,12 +744,12 @@ def _chunk(digest: str, group: str, text: str, owned: list[str], size: int) -> _
 #   to backwards (they mention it, or hold its lines); for a node whose
 #   types changed, the groups that mention it.  An rdfs:subClassOf line is in
 #   every chunk: validate_lines does it all.
-# Anything unexpected (no state, another digest, a line count that does not
-# add up, a component of more than _DELTA_COMPONENT_LIMIT nodes, a cache
+# Anything unexpected (no state, another digest, a line count or fingerprint
+# that does not add up: a state of another graph than the one changed, a component of more than _DELTA_COMPONENT_LIMIT nodes, a cache
 # entry missing) is left to validate_lines.
 
 STATE_FILE = "partition.state"
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 _DELTA_COMPONENT_LIMIT = 50_000
 # When the chunks to cut again held more than this share of the graph's lines,
 # validate_lines cuts the whole graph sooner than validate_changes cuts them.
@@ -773,11 +773,17 @@ class LinesLookup(Protocol):
 class _PartitionState:
     digest: str  # the shapes' digest (_shapes_digest)
     count: int  # number of lines of the graph
+    fingerprint: int  # _fingerprint of its lines
     global_lines: tuple[str, ...] = ()  # the lines every chunk holds (rdfs:subClassOf)
     groups: dict[str, _GroupState] = field(default_factory=dict)
     # The nodes that are objects only (no line of their own), by number of lines, where
     # more than one (a node known to be an object only and not listed is in one line).
     object_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _fingerprint(lines: Iterable[str]) -> int:
+    """A sum of the lines' CRCs: the graph's, whatever the order, and the change's to it."""
+    return sum(map(zlib.crc32, map(str.encode, lines))) % 2**64
 
 
 def _state_tag() -> str:
@@ -787,7 +793,9 @@ def _state_tag() -> str:
 def _state_write(cache_dir: Path, state: _PartitionState) -> None:
     """Write the state atomically (a temporary file renamed over the old one)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    data = (_state_tag(), state.digest, state.count, state.global_lines, state.groups, state.object_counts)
+    data = (
+        _state_tag(), state.digest, state.count, state.fingerprint, state.global_lines, state.groups, state.object_counts
+    )
     path = cache_dir / STATE_FILE
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_bytes(marshal.dumps(data))
@@ -800,17 +808,18 @@ def _state_read(cache_dir: Path, digest: str) -> _PartitionState | None:
         data = marshal.loads((cache_dir / STATE_FILE).read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if not (isinstance(data, tuple) and len(data) == 6 and data[0] == _state_tag() and data[1] == digest):
+    if not (isinstance(data, tuple) and len(data) == 7 and data[0] == _state_tag() and data[1] == digest):
         return None
-    _tag, _digest, count, global_lines, groups, object_counts = data
+    _tag, _digest, count, fingerprint, global_lines, groups, object_counts = data
     if not (
         isinstance(count, int)
+        and isinstance(fingerprint, int)
         and isinstance(global_lines, tuple)
         and isinstance(groups, dict)
         and isinstance(object_counts, dict)
     ):
         return None
-    return _PartitionState(digest, count, global_lines, groups, object_counts)
+    return _PartitionState(digest, count, fingerprint, global_lines, groups, object_counts)
 
 
 class _ObjectIndex:
@@ -858,7 +867,8 @@ def validate_changes(
     digest = _shapes_digest(None)
     state = _state_read(cache_dir, digest)
     plan = None
-    if state is not None:
+    fingerprint = _fingerprint(lines)
+    if state is not None and state.fingerprint == (fingerprint - _fingerprint(added) + _fingerprint(removed)) % 2**64:
         plan = _plan_changes(lines, removed, added, state, lookup or _ObjectIndex(lines), digest)
     entries: dict[str, tuple[list[Violation], str]] = {}
     if plan is not None:
@@ -882,7 +892,10 @@ def validate_changes(
     entries.update(fresh)
     keys = {key for key, *_rest in plan.groups.values() if key}
     _cache_prune(cache_dir, keys)
-    _state_write(cache_dir, _PartitionState(digest, len(lines), plan.global_lines, plan.groups, plan.object_counts))
+    _state_write(
+        cache_dir,
+        _PartitionState(digest, len(lines), fingerprint, plan.global_lines, plan.groups, plan.object_counts),
+    )
     ordered = [plan.groups[group][0] for group in sorted(plan.groups) if plan.groups[group][0]]
     return _merged_report([entries[key] for key in ordered], _default_shapes(), source_root)
 
