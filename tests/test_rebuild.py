@@ -174,3 +174,20 @@ def test_a_rebuild_that_breaks_the_shapes_leaves_no_dump_and_the_next_one_recove
     result = build_module.build(settings, jobs=1)
     assert result.difference is None
     _same_as_a_fresh_build(data, out, fresh, result)
+
+
+def test_the_difference_gives_the_new_lines_in_order(tmp_path: Path) -> None:
+    """The new graph's lines are made from the old ones and the difference: they are the
+    sorted new lines exactly, whatever was removed or added (first, last, all, none)."""
+    import random
+
+    rng = random.Random(3)
+    for trial in range(300):
+        old = sorted({f'<x{rng.randrange(60)}> <p> "{rng.randrange(5)}" .\n' for _ in range(rng.randrange(80))})
+        new = {f'<x{rng.randrange(60)}> <p> "{rng.randrange(5)}" .\n' for _ in range(rng.randrange(80))}
+        new |= set(rng.sample(old, k=len(old) // 2))
+        (tmp_path / "graph.nt").write_text("".join(old), encoding="utf-8", newline="")
+        difference = build_module._Difference.of(tmp_path, new)
+        assert difference.old_lines == old, trial
+        assert difference.removed == sorted(set(old) - new) and difference.added == sorted(new - set(old)), trial
+        assert difference.new_lines() == sorted(new), trial
