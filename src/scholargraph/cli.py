@@ -83,7 +83,9 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (not recommended).")
 @click.option("--gzip", is_flag=True, help="Also write gzipped copies (.gz) of the dumps.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: the usable CPUs).")
-@click.option("--no-cache", is_flag=True, help="Read every document again instead of reusing build/cache/.")
+@click.option("--no-cache", is_flag=True,
+              help="Read every document again and write every output afresh, instead of reusing build/cache/ "
+                   "and patching what the last build left.")
 @click.option("--kind", "kinds", multiple=True, metavar="GLOB=KIND",
               help="Force the kind of documents whose path matches GLOB, e.g. 'cv/*.txt=markdown-cv' (repeatable).")
 @click.pass_obj
