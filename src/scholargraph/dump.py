@@ -924,18 +924,32 @@ def _write_all(
         files.write(JSONLD, (jsonld_bytes(canonical),))
         files.write(TRIG, _trig_chunks(canonical, turtle if fresh else None))
         del turtle
-        if gzip:  # graph.ttl: the one just written, or the given one in place
-            files.gzip(GRAPH_FILES)
-        described = [DumpFile(name, files.sizes[name]) for name in GRAPH_FILES]
-        described += [DumpFile(f"{name}.gz", files.sizes[f"{name}.gz"]) for name in GRAPH_FILES if gzip]
-        files.write(VOID, (void_bytes(canonical, settings, described, build_date),))
-        files.commit()
+        # with gzip, graph.ttl: the one just written, or the given one in place
+        described = _void_and_commit(files, gzip, lambda described: void_bytes(canonical, settings, described, build_date))
     except BaseException:
         files.abandon()
         raise
+    return _written(out_dir, gzip, described)
+
+
+def _void_and_commit(files: _Files, gzip: bool, void: Callable[[list[DumpFile]], bytes]) -> list[DumpFile]:
+    """The last steps of writing the dumps: the ``.gz`` copies, ``void.ttl`` (from the files'
+    sizes) and the renaming into place; the files described."""
+    if gzip:
+        files.gzip(GRAPH_FILES)
+    described = [DumpFile(name, files.sizes[name]) for name in GRAPH_FILES]
+    described += [DumpFile(f"{name}.gz", files.sizes[f"{name}.gz"]) for name in GRAPH_FILES if gzip]
+    files.write(VOID, (void(described),))
+    files.commit()
+    return described
+
+
+def _written(out_dir: Path, gzip: bool, described: list[DumpFile]) -> list[Path]:
+    """The paths of the dumps just written, ``void.ttl`` last; without gzip, the ``.gz`` copies
+    an earlier run left are removed."""
     if not gzip:
         for name in GRAPH_FILES:
-            (out_dir / f"{name}.gz").unlink(missing_ok=True)  # left by an earlier run with gzip
+            (out_dir / f"{name}.gz").unlink(missing_ok=True)
     return [out_dir / file.name for file in described] + [out_dir / VOID]
 
 
@@ -1829,23 +1843,16 @@ def patch_dumps(
         trig = _patched_trig(old(TRIG), delta, header, old_blocks)
         files.write(TRIG, trig if trig is not None else _trig_chunks(canonical(), b"".join(turtle)))
         trig = turtle = None
-        if gzip:
-            files.gzip(GRAPH_FILES)
-        described = [DumpFile(name, files.sizes[name]) for name in GRAPH_FILES]
-        described += [DumpFile(f"{name}.gz", files.sizes[f"{name}.gz"]) for name in GRAPH_FILES if gzip]
         counts = _patched_counts(old_counts, delta, settings)
-        if counts is None:
-            files.write(VOID, (void_bytes(canonical(), settings, described, build_date),))
-        else:
-            files.write(VOID, (_void_bytes_of(counts, settings, described, build_date),))
-        files.commit()
+        described = _void_and_commit(
+            files, gzip,
+            lambda described: void_bytes(canonical(), settings, described, build_date) if counts is None
+            else _void_bytes_of(counts, settings, described, build_date),
+        )
     except BaseException:
         files.abandon()
         raise
-    if not gzip:
-        for name in GRAPH_FILES:
-            (out_dir / f"{name}.gz").unlink(missing_ok=True)  # left by an earlier run with gzip
-    return [out_dir / file.name for file in described] + [out_dir / VOID]
+    return _written(out_dir, gzip, described)
 
 
 # --------------------------------------------------------------------------- embedded store
