@@ -159,12 +159,22 @@ def test_console_script_exits_with_the_command_status(tmp_path: Path) -> None:
     import subprocess
     import sys
 
+    import shutil
+
     script = [sys.executable, "-c", "import sys; from scholargraph.cli import run; sys.argv[0] = 'scholargraph'; run()"]
-    done = subprocess.run([*script, "build", str(DATA), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    data = shutil.copytree(DATA, tmp_path / "data")
+    done = subprocess.run([*script, "build", str(data), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     words = " ".join(done.stdout.split())  # rich wraps long lines at the terminal's width
     assert words.endswith(f"1344 triples written to {tmp_path / 'out' / 'graph.ttl'}; merges in {tmp_path / 'out' / 'merges.yaml'}")
     assert (tmp_path / "out" / "graph.ttl").stat().st_size > 0
+
+    # what a process that ended this way left is patched by the next one (one CV changed: its hash)
+    cv = data / "cv-clement-le-ludec.md"
+    cv.write_text(cv.read_text(encoding="utf-8") + "\n## Notes\n\n- ??? one more line\n", encoding="utf-8")
+    again = subprocess.run([*script, "build", str(data), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "Since the last build: 1 triples removed, 1 added" in " ".join(again.stdout.split())
 
     missing = subprocess.run([*script, "build", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2
