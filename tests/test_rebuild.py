@@ -123,6 +123,16 @@ def test_every_rebuild_equals_a_fresh_build(corpus: Path, tmp_path: Path) -> Non
         assert result.difference is not None and result.difference != (0, 0), name
         _same_as_a_fresh_build(corpus, out, fresh, result)
 
+    # the curated file (not a document) says two spellings are one person, and names an organisation
+    (corpus / "curated.yaml").write_text(
+        "persons:\n  - name: Felix Lingandor\n    aliases: [F. Lingandor]\n    orcid: 0000-0002-1825-0097\n"
+        "organizations:\n  - name: University of Toronto\n    aliases: [U of T]\n    ror: 03dbr7087\n",
+        encoding="utf-8",
+    )
+    result = build_module.build(settings, jobs=1)
+    assert result.cache.misses == [] and result.difference is not None and result.difference != (0, 0)
+    _same_as_a_fresh_build(corpus, out, fresh, result)
+
     # a document removed, another added
     (corpus / "cv-bianca-vozenlin.md").unlink()
     shutil.copy(corpus / "cv-adrian-rintis.md", corpus / "cv-adrian-rintis-copy.md")
