@@ -201,3 +201,19 @@ def test_the_difference_gives_the_new_lines_in_order(tmp_path: Path) -> None:
         assert difference.old_lines == old, trial
         assert difference.removed == sorted(set(old) - new) and difference.added == sorted(new - set(old)), trial
         assert difference.new_lines() == sorted(new), trial
+
+
+def test_a_rebuild_with_gzip_patches_and_compresses_again(tmp_path: Path) -> None:
+    data = shutil.copytree(Path(__file__).resolve().parents[1] / "data", tmp_path / "data")
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    settings = Settings(data_dir=data, out_dir=out)
+    assert build_module.build(settings, jobs=1, gzip=True).difference is None
+    _edit(data / "cv-clement-le-ludec.md", EDITS["a line at the top (every span moves)"])
+    result = build_module.build(settings, jobs=1, gzip=True)
+    assert result.difference is not None and result.difference != (0, 0)
+    build_module.build(Settings(data_dir=data, out_dir=fresh), jobs=1, gzip=True, use_cache=False)
+    names = [*FILES, *(f"{name}.gz" for name in FILES[:4])]
+    assert [name for name in names if (out / name).read_bytes() != (fresh / name).read_bytes()] == []
+    # without --gzip the last build's outputs are not the ones asked for: written afresh, .gz removed
+    assert build_module.build(settings, jobs=1).difference is None
+    assert sorted(p.name for p in out.glob("*.gz")) == []
