@@ -217,3 +217,33 @@ def test_a_rebuild_with_gzip_patches_and_compresses_again(tmp_path: Path) -> Non
     # without --gzip the last build's outputs are not the ones asked for: written afresh, .gz removed
     assert build_module.build(settings, jobs=1).difference is None
     assert sorted(p.name for p in out.glob("*.gz")) == []
+
+
+def test_an_error_while_patching_the_dumps_is_raised_and_the_next_build_writes_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dumps are patched by a forked copy of the build: its error is raised in the build
+    (a DocumentError stays one), the staging folder goes, and the next build writes afresh."""
+    from scholargraph import dump
+    from scholargraph.errors import DocumentError
+
+    monkeypatch.setattr(build_module, "STAGED_DUMPS_MIN_TRIPLES", 0)
+    data = shutil.copytree(Path(__file__).resolve().parents[1] / "data", tmp_path / "data")
+    out = tmp_path / "out"
+    settings = Settings(data_dir=data, out_dir=out)
+    build_module.build(settings, jobs=1)
+    _edit(data / "cv-clement-le-ludec.md", EDITS["an unmapped line at the end"])
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise DocumentError(data / "cv-clement-le-ludec.md", 3, "a planted failure")
+
+    monkeypatch.setattr(dump, "patch_dumps", broken)
+    with pytest.raises(DocumentError) as raised:
+        build_module.build(settings, jobs=1)
+    assert str(raised.value) == f"{data / 'cv-clement-le-ludec.md'}:3: a planted failure"
+    assert not (out / build_module.STAGING_DIR).exists()
+    monkeypatch.undo()
+    monkeypatch.setattr(build_module, "STAGED_DUMPS_MIN_TRIPLES", 0)
+    result = build_module.build(settings, jobs=1)
+    assert result.difference is None
+    _same_as_a_fresh_build(data, out, tmp_path / "fresh", result)

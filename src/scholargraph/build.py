@@ -552,48 +552,55 @@ def _unaccounted(
     return found
 
 
-class _WrittenAside:
-    """A file written by a forked copy of this process while this one goes on.
+class _Forked:
+    """``run()`` in a forked copy of this process while this one goes on (where the platform
+    forks; else here, at once).
 
-    ``write(path)`` runs in the child (where the platform forks; else here, at
-    once) into a temporary name; :meth:`finish` waits for it and moves the file
-    into place, or raises the child's error; :meth:`cancel` stops it.  The
-    child touches no store, thread or terminal: it only writes its file.
+    :meth:`wait` waits for it and raises its error again: a :class:`DocumentError` stays one,
+    another becomes a ``RuntimeError`` saying ``what`` failed and why; :meth:`cancel` stops
+    it.  The child touches no store, thread or terminal: it only writes files.
     """
 
-    def __init__(self, path: Path, write: Callable[[Path], None]) -> None:
-        self.path = path
-        self.part = path.with_name(f".{path.name}.part")
+    def __init__(self, what: str, run: Callable[[], None]) -> None:
+        self.what = what
         self.pid: int | None = None
         if not hasattr(os, "fork"):  # pragma: no cover - not on Linux
-            write(self.part)
+            run()
             return
         read_end, write_end = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: write, report an error through the pipe, never return
+        if pid == 0:  # the child: run, report an error through the pipe, never return
             os.close(read_end)
             status = 0
             try:
                 gc.freeze()  # its collector leaves the parent's objects (their pages) alone
-                write(self.part)
+                run()
             except BaseException as exc:  # noqa: BLE001 - carried to the parent, which raises it
-                os.write(write_end, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:2000])
+                os.write(write_end, _failure_json(exc))
                 status = 1
             finally:
                 os._exit(status)
         os.close(write_end)
         self.pid, self.pipe = pid, read_end
 
-    def finish(self) -> None:
-        if self.pid is not None:
-            with os.fdopen(self.pipe, "rb") as pipe:
-                message = pipe.read().decode("utf-8", "replace")
-            _pid, status = os.waitpid(self.pid, 0)
-            self.pid = None
-            if status != 0 or message:
-                self.part.unlink(missing_ok=True)
-                raise RuntimeError(f"writing {self.path} failed: {message or f'exit status {status}'}")
-        os.replace(self.part, self.path)
+    def wait(self) -> None:
+        import json
+
+        if self.pid is None:
+            return
+        with os.fdopen(self.pipe, "rb") as pipe:
+            message = pipe.read().decode("utf-8", "replace")
+        _pid, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if status == 0 and not message:
+            return
+        try:
+            failure = json.loads(message)
+        except ValueError:
+            failure = {"kind": "", "message": message or f"exit status {status}"}
+        if failure["kind"] == "DocumentError":
+            raise DocumentError(failure["path"], failure["line"], failure["message"])
+        raise RuntimeError(f"{self.what} failed: {failure['message']}")
 
     def cancel(self) -> None:
         if self.pid is not None:
@@ -601,6 +608,40 @@ class _WrittenAside:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.pid = None
+
+
+def _failure_json(exc: BaseException) -> bytes:
+    import json
+
+    if isinstance(exc, DocumentError):
+        failure = {"kind": "DocumentError", "path": str(exc.path), "line": exc.line, "message": exc.message[:2000]}
+    else:
+        failure = {"kind": type(exc).__name__, "message": f"{type(exc).__name__}: {exc}"[:2000]}
+    return json.dumps(failure).encode("utf-8")
+
+
+class _WrittenAside:
+    """A file written by a forked copy of this process while this one goes on (:class:`_Forked`).
+
+    ``write(path)`` runs in the child into a temporary name; :meth:`finish` waits for it and
+    moves the file into place, or raises the child's error; :meth:`cancel` stops it.
+    """
+
+    def __init__(self, path: Path, write: Callable[[Path], None]) -> None:
+        self.path = path
+        self.part = path.with_name(f".{path.name}.part")
+        self.job = _Forked(f"writing {path}", lambda: write(self.part))
+
+    def finish(self) -> None:
+        try:
+            self.job.wait()
+        except BaseException:
+            self.part.unlink(missing_ok=True)
+            raise
+        os.replace(self.part, self.path)
+
+    def cancel(self) -> None:
+        self.job.cancel()
         self.part.unlink(missing_ok=True)
 
 
@@ -622,6 +663,11 @@ class _StagedDumps:
     the dumps' own writer does with its temporary files); :meth:`cancel` stops
     it and removes the folder.  An error in the process is raised again here
     with its message (a ``DocumentError`` stays one).
+
+    With a ``difference`` (a rebuild), the dumps in ``out`` are patched instead
+    (:func:`scholargraph.dump.patch_dumps`), by a forked copy of this process
+    (:class:`_Forked`): that touches no store, and the child has the lines
+    without a file between; the store is patched by the build itself.
     """
 
     def __init__(
@@ -633,18 +679,26 @@ class _StagedDumps:
         import sys
         from dataclasses import replace
 
+        from . import dump
+
         self.out = out
         self.gzip = gzip
         self.patch = difference is not None  # the dumps patched from those in `out`; the store is left alone
         self.staging = out / STAGING_DIR
+        self.job: _Forked | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
+        if difference is not None:
+            # Patching the dumps uses no store: a forked copy does it, with the lines in memory
+            # (no 180 MB file to write and read again, no interpreter to start).
+            staging = self.staging
+            self.job = _Forked("writing the dumps", lambda: dump.patch_dumps(
+                out, staging, lines, difference.removed, difference.added, documents, settings, gzip=gzip
+            ))
+            return
         with open(self.staging / "input.nt", "w", encoding="utf-8", newline="", buffering=1 << 20) as text:
             text.writelines(lines)
-        if difference is not None:
-            for name, part in (("removed.nt", difference.removed), ("added.nt", difference.added)):
-                with open(self.staging / name, "w", encoding="utf-8", newline="") as text:
-                    text.writelines(part)
         sources = tuple(replace(d, records=(), unmapped=(), owner=None) for d in documents)
         with open(self.staging / "input.pickle", "wb") as handle:
             pickle.dump((sources, settings, gzip), handle)
@@ -656,8 +710,15 @@ class _StagedDumps:
     def finish(self) -> None:
         import json
 
-        from . import dump
-
+        if self.job is not None:
+            try:
+                self.job.wait()
+            except BaseException:
+                self.cancel()
+                raise
+            self._move_into_place()
+            return
+        assert self.process is not None
         _out, err = self.process.communicate()
         failure_file = self.staging / "failure.json"
         if self.process.returncode != 0 or failure_file.exists():
@@ -669,6 +730,11 @@ class _StagedDumps:
             if failure["kind"] == "DocumentError":
                 raise DocumentError(failure["path"], failure["line"], failure["message"])
             raise RuntimeError(failure["message"])
+        self._move_into_place()
+
+    def _move_into_place(self) -> None:
+        from . import dump
+
         names = [*DUMP_FILES, *(f"{name}.gz" for name in dump.GRAPH_FILES if self.gzip)]
         for name in names:
             os.replace(self.staging / name, self.out / name)
@@ -681,11 +747,14 @@ class _StagedDumps:
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def cancel(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        if self.job is not None:
+            self.job.cancel()
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            if self.process.stderr is not None:
+                self.process.stderr.close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
@@ -702,15 +771,6 @@ def _write_staged(staging: Path) -> int:
         with open(staging / "input.pickle", "rb") as handle:
             documents, settings, gzip = pickle.load(handle)  # written by this build a moment ago
         graph = staging / "input.nt"
-        if (staging / "removed.nt").exists():  # a rebuild: the dumps in the folder above, patched
-            def read(name: str) -> list[str]:
-                with open(staging / name, encoding="utf-8", newline="\n") as text:  # lines end at "\n" only
-                    return text.readlines()
-
-            dump.patch_dumps(
-                staging.parent, staging, read("input.nt"), read("removed.nt"), read("added.nt"), documents, settings, gzip=gzip
-            )
-            return 0
         # the store's bulk loader releases the GIL: it runs in a thread beside the dumps
         with ThreadPoolExecutor(max_workers=1) as pool:
             store = pool.submit(dump.write_store, (), staging / "oxigraph", ntriples=graph)
