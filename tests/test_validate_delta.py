@@ -547,3 +547,98 @@ def test_state_is_written_atomically(corpus: tuple[Path, list[str], Path]) -> No
     _data, _lines, cache = corpus
     assert sorted(path.name for path in cache.iterdir() if not path.name.endswith(".json")) == [validation.STATE_FILE]
 
+
+
+# --------------------------------------------------------------------------
+# Shared components (groups of their own): a low SHARED_MIN_LINES makes many on the generated corpus
+
+SHARED = 20
+
+
+@pytest.fixture(scope="module")
+def shared_corpus(corpus: tuple[Path, list[str], Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], Path]:
+    """The generated corpus, and a cache of its validation with SHARED_MIN_LINES = SHARED."""
+    data, lines, _cache = corpus
+    cache = tmp_path_factory.mktemp("shared") / "cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validation, "SHARED_MIN_LINES", SHARED)
+        validate_lines(lines, source_root="data/", jobs=1, cache_dir=cache)
+    state = state_of(cache)
+    assert state is not None
+    assert sum(group.startswith("(shared ") for group in state.groups) > 10
+    return data, lines, cache
+
+
+def shared_groups(cache: Path) -> dict[str, tuple[str, ...]]:
+    state = state_of(cache)
+    assert state is not None
+    return {group: owned for group, (_key, owned, *_rest) in state.groups.items() if group.startswith("(shared ")}
+
+
+@pytest.mark.parametrize("name", sorted(SYNTHETIC))
+def test_synthetic_delta_with_shared_components(
+    name: str, shared_corpus: tuple[Path, list[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _data, lines, cache = shared_corpus
+    monkeypatch.setattr(validation, "SHARED_MIN_LINES", SHARED)
+    compare(tmp_path, monkeypatch, cache, lines, SYNTHETIC[name](lines), not_asked=CLASSES)
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_document_edit_with_shared_components(
+    name: str, shared_corpus: tuple[Path, list[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, lines, cache = shared_corpus
+    monkeypatch.setattr(validation, "SHARED_MIN_LINES", SHARED)
+    new = edit(data, tmp_path, EDITS[name])
+    compare(tmp_path, monkeypatch, cache, lines, new, not_asked=CLASSES)
+
+
+def test_components_become_shared_and_cease_to_be(
+    shared_corpus: tuple[Path, list[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines into a small organisation make it shared; its lines gone, a shared component is no longer."""
+    _data, lines, cache = shared_corpus
+    monkeypatch.setattr(validation, "SHARED_MIN_LINES", SHARED)
+    before = shared_groups(cache)
+    in_shared = {node for owned in before.values() for node in owned}
+    organisations = subjects_with(lines, RDF_TYPE, "<http://xmlns.com/foaf/0.1/Organization>")
+    small = next(org for org in organisations if org not in in_shared)
+    persons = subjects_with(lines, RDF_TYPE, PERSON)[:SHARED]
+    grown = [*lines, *(nt(person, WORKS_FOR, small) for person in persons)]
+    compare(tmp_path / "grown", monkeypatch, cache, lines, grown, not_asked=CLASSES)
+    assert any(small in owned for owned in shared_groups(tmp_path / "grown" / "delta").values())
+
+    group, owned = min(before.items())
+    nodes = set(owned)
+    inverse = validation._inverse_links()
+    shrunk = [
+        line
+        for line in lines
+        if split(line)[0] not in nodes and not (split(line)[1] in inverse and split(line)[2] in nodes)
+    ]
+    compare(tmp_path / "shrunk", monkeypatch, cache, lines, shrunk, not_asked=CLASSES)
+    assert group not in shared_groups(tmp_path / "shrunk" / "delta")
+
+
+def test_a_change_beside_shared_components_cuts_one_chunk(
+    shared_corpus: tuple[Path, list[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new date on a work: only its group's chunk is validated, not the shared ones it links to."""
+    _data, lines, cache = shared_corpus
+    monkeypatch.setattr(validation, "SHARED_MIN_LINES", SHARED)
+    validated: list[str] = []
+    real = validation._validate_chunks
+
+    def recorded(todo: list[validation._Chunk], *args: object) -> object:
+        validated.extend(chunk.group for chunk in todo)
+        return real(todo, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validation, "_validate_chunks", recorded)
+    new = add_violation(lines)
+    work = split(sorted(set(new) - set(lines))[0])[0]
+    compare(tmp_path, monkeypatch, cache, lines, new, not_asked=CLASSES)
+    state = state_of(cache)
+    assert state is not None
+    group = next(group for group, (_key, owned, *_rest) in state.groups.items() if work in owned)
+    assert validated == [group, group]  # validate_lines (the reference), then validate_changes

@@ -365,3 +365,50 @@ def test_validation_tells_its_batches(valid_graph: Graph, monkeypatch: pytest.Mo
         heard: list[tuple[int, int]] = []
         validation.validate_lines(lines, jobs=jobs, progress=lambda done, n: heard.append((done, n)))
         assert heard == [(done, total) for done in range(total + 1)]
+
+
+def backwards_lines_into(lines: list[str], nodes: set[str]) -> set[str]:
+    """The backwards-read lines from other nodes into ``nodes``."""
+    inverse = validation._inverse_links()
+    found = set()
+    for line in lines:
+        s, p, o = line[:-3].split(" ", 2)
+        if p in inverse and o in nodes and s not in nodes:
+            found.add(line)
+    return found
+
+
+def test_shared_components_have_chunks_of_their_own(sample_triples: list[ox.Triple], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A component with more than SHARED_MIN_LINES lines (its own and the backwards-read ones into it)
+    is a group of its own, named after its smallest node; the backwards-read lines into it are in its
+    chunk and their subjects' only."""
+    monkeypatch.setattr(validation, "SHARED_MIN_LINES", 20)
+    lines = triple_lines(sample_triples)
+    chunks = validation._partition(lines, "", inverse_links=validation._inverse_links())
+    shared = [chunk for chunk in chunks if chunk.group.startswith("(shared ")]
+    assert shared
+    texts = {chunk.group: set(chunk.text.splitlines(keepends=True)) for chunk in chunks}
+    owners = {chunk.group: set(chunk.owned) for chunk in chunks}
+    linked = 0
+    for chunk in shared:
+        assert chunk.group == f"(shared {min(chunk.owned)})"
+        owned = set(chunk.owned)
+        own = {line for line in lines if line.split(" ", 1)[0] in owned}
+        into = backwards_lines_into(lines, owned)
+        assert len(own) + len(into) > 20
+        assert own | into <= texts[chunk.group]
+        for group, text in texts.items():
+            if group != chunk.group:
+                assert all(line.split(" ", 1)[0] in owners[group] for line in into & text)
+        linked += bool(into)
+    assert linked
+    assert_same(to_rdflib(sample_triples), sample_triples, monkeypatch)
+
+
+def test_benchmark_graph_with_shared_components_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validation, "SHARED_MIN_LINES", 20)
+    graph = generate(10_000, seed=5)
+    triples = from_rdflib(graph)
+    chunks = validation._partition(triple_lines(triples), "", inverse_links=validation._inverse_links())
+    assert any(chunk.group.startswith("(shared ") for chunk in chunks)
+    assert_same(graph, triples, monkeypatch)

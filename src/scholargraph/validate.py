@@ -373,7 +373,14 @@ def run_validate_command(
 # * Components are grouped into chunks by the document they come from (the
 #   smallest prov:wasDerivedFrom document of their nodes; a source document
 #   is its own), so a rebuild after one document changed meets mostly
-#   unchanged chunks.
+#   unchanged chunks.  A *shared* component, one with more than
+#   SHARED_MIN_LINES lines of its own (subjects in it) and backwards-read
+#   lines from other components into it (an organisation many positions
+#   work for, a person many roles are held by, a periodical derived from
+#   every document citing it), is a group of its own, named after its
+#   smallest node: in its document's group, it would make that chunk huge,
+#   and cut again whenever that document, or any document it is derived
+#   from, changes.
 # * A chunk's graph is: every triple whose subject it owns; every triple whose
 #   object it owns under a predicate the shapes read backwards (sh:inversePath,
 #   sh:targetObjectsOf, and the report's owner links); the rdf:type triples of
@@ -397,6 +404,9 @@ _DERIVED_FROM = f"<{PROV.wasDerivedFrom}>"
 _PROV_ENTITY = f"<{PROV.Entity}>"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _NO_SOURCE_BUCKETS = 16
+# A component with more lines than this (its own and the backwards-read ones
+# into it) is a group of its own (see above).
+SHARED_MIN_LINES = 100
 CACHE_FORMAT = 1
 # Below this many triples to validate, one process does it all: starting
 # workers and splitting the graph would cost more than they save.
@@ -640,16 +650,25 @@ def _partition(
         elif p == _SUBCLASS_OF:
             global_lines.append(line)
 
-    # The group of each component: its smallest document, else a stable bucket.
+    # The group of each component: its own if shared, else its smallest document, else a stable bucket.
+    weight: Counter[str] = Counter()  # root -> its lines and the backwards-read lines into it
+    for s, count in Counter(s for s, _p, _o in rows).items():
+        weight[components.find(s)] += count
+    for s, p, o in rows:
+        if p in inverse_links and o[0] == "<" and s[0] == "<":
+            root = components.find(o)
+            if components.find(s) != root:
+                weight[root] += 1
+    shared = {root for root, count in weight.items() if count > SHARED_MIN_LINES}
     nodes = dict.fromkeys(s for s, _p, _o in rows)
     if state is not None:  # the object-only nodes' numbers of lines, where more than one
         counts = Counter(o for _s, _p, o in rows if o[0] != '"')
         state.object_counts = {o: count for o, count in counts.items() if count > 1 and o not in nodes}
     nodes.update(dict.fromkeys(o for _s, _p, o in rows if o[0] != '"' or o in owned_literals))
-    group_of_root: dict[str, str] = {}
+    group_of_root: dict[str, str] = {root: _shared_group(root) for root in shared}
     for node, doc in document.items():
         root = components.find(node)
-        if root not in group_of_root or doc < group_of_root[root]:
+        if root not in shared and (root not in group_of_root or doc < group_of_root[root]):
             group_of_root[root] = doc
     group_of: dict[str, str] = {}
     for node in nodes:
@@ -697,6 +716,11 @@ def _partition(
     return chunks
 
 
+def _shared_group(root: str) -> str:
+    """The group of a shared component, named after its smallest node (a document's name is an IRI)."""
+    return f"(shared {root})"
+
+
 def _earliest(document: dict[str, str], node: str, doc: str) -> None:
     if node not in document or doc < document[node]:
         document[node] = doc
@@ -735,7 +759,9 @@ def _chunk(digest: str, group: str, text: str, owned: list[str], size: int) -> _
 #   graph (subjects by bisection in the sorted lines, objects through the
 #   lookup): their nodes are the only ones whose group can change.  A
 #   component that does not meet such a node has the same nodes, lines and
-#   document as before.
+#   document as before.  So are the subject of any changed line and the
+#   object of a changed backwards-read line: their component's number of
+#   lines, so whether it is shared, may have changed.
 # * Chunks.  A group's chunk holds its nodes' lines, the backwards-read lines
 #   into its nodes, and the types of the nodes those lines mention.  So the
 #   affected groups are: the groups (before and after) of the nodes of the
@@ -749,7 +775,7 @@ def _chunk(digest: str, group: str, text: str, owned: list[str], size: int) -> _
 # entry missing) is left to validate_lines.
 
 STATE_FILE = "partition.state"
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 _DELTA_COMPONENT_LIMIT = 50_000
 # When the chunks to cut again held more than this share of the graph's lines,
 # validate_lines cuts the whole graph sooner than validate_changes cuts them.
@@ -1077,6 +1103,10 @@ def _replan(
             seeds.update((s, o))
         elif p == _DERIVED_FROM or (p == _RDF_TYPE and o == _PROV_ENTITY):
             seeds.add(s)
+        else:  # the components' numbers of lines may have changed: shared or not
+            seeds.add(s)
+            if p in inverse_links and o[0] == "<" and s[0] == "<":
+                seeds.add(o)
         touched.add(s)
         if o[0] != '"':
             touched.add(o)
@@ -1105,8 +1135,18 @@ def _replan(
                     members.append(other)
             if len(members) > _DELTA_COMPONENT_LIMIT:
                 raise _DeltaFallback
+        weight = 0  # its lines and the backwards-read lines from other components (the walk looked them up)
+        for member in members:
+            weight += len(graph.with_subject(member))
+            if member[0] == "<":
+                for line in graph.with_object(member):
+                    s, p, _o = _split(line)
+                    if p in inverse_links and s[0] == "<" and s not in seen:
+                        weight += 1
         documents = [doc for doc in map(graph.document, members) if doc is not None]
-        if documents:
+        if weight > SHARED_MIN_LINES:
+            group = _shared_group(min(members))
+        elif documents:
             group = min(documents)
         else:
             group = f"(no source {zlib.crc32(min(members).encode()) % _NO_SOURCE_BUCKETS})"
