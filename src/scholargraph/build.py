@@ -39,7 +39,7 @@ from typing import Callable, Iterator, Sequence
 import yaml
 
 from .accounting import read_texts
-from .cache import DocumentCache, code_fingerprint
+from .cache import DocumentCache, code_fingerprint, write_atomically
 from .config import Limits, Settings
 from .curated import load_curated
 from .errors import DocumentError, ValidationFailed
@@ -544,11 +544,7 @@ def _unaccounted(
                 found[document.path] = unaccounted_here
     if keep:
         results = {d.path: (d.sha256, found.get(d.path, [])) for d in documents}
-        state.parent.mkdir(parents=True, exist_ok=True)
-        tmp = state.with_name(f".{state.name}.tmp")
-        with open(tmp, "wb") as handle:
-            pickle.dump((stamp, citations, results), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, state)
+        write_atomically(state, pickle.dumps((stamp, citations, results), protocol=pickle.HIGHEST_PROTOCOL))
     return found
 
 
@@ -819,13 +815,8 @@ def _stamp_outputs(out: Path, settings: Settings, gzip: bool) -> None:
     import json
 
     listing = _outputs_listing(out, settings, gzip)
-    if listing is None:
-        return
-    path = out / "cache" / OUTPUTS_STAMP
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(listing), encoding="utf-8")
-    os.replace(tmp, path)
+    if listing is not None:
+        write_atomically(out / "cache" / OUTPUTS_STAMP, json.dumps(listing).encode("utf-8"))
 
 
 def _patchable(out: Path, settings: Settings, gzip: bool) -> bool:

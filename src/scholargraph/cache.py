@@ -46,6 +46,15 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` under a temporary name, then rename it into place: a reader
+    sees the old file or the new one, never half of one (the folder is made if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def entry_key(data: bytes, source: str, fingerprint: str) -> str:
     """The cache key of a document: its bytes, how provenance names it, the reading code."""
     digest = hashlib.sha256(fingerprint.encode())
@@ -127,11 +136,8 @@ class DocumentCache:
 
         if len(names.KNOWN_SPLITS) == self._names_loaded:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self.names_file.with_name(f".{self.names_file.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            pickle.dump((self._names_stamp(), dict(names.KNOWN_SPLITS)), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.names_file)
+        data = pickle.dumps((self._names_stamp(), dict(names.KNOWN_SPLITS)), protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomically(self.names_file, data)
 
     def prune(self) -> int:
         """Remove the entries no document of this build used; return how many."""

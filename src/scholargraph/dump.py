@@ -49,6 +49,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .cache import write_atomically
 from .config import Settings
 from .errors import DocumentError, ScholargraphError
 from .identifiers import iri_segment, short_hash
@@ -91,13 +92,6 @@ def _serialize(items: Sequence[Triple], fmt: ox.RdfFormat, prefixes: dict[str, s
     return data
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 # --------------------------------------------------------------------------- Turtle
 
 
@@ -109,7 +103,7 @@ def turtle_bytes(triples: Iterable[Triple]) -> bytes:
 
 def write_turtle(triples: Iterable[Triple], path: Path) -> None:
     """``graph.ttl``: Turtle with the project's prefixes, subjects in IRI order."""
-    _write_atomically(path, turtle_bytes(triples))
+    write_atomically(path, turtle_bytes(triples))
 
 
 # --------------------------------------------------------------------------- JSON-LD context
@@ -448,7 +442,7 @@ def ntriples_bytes(triples: Iterable[Triple] | Canonical) -> bytes:
 
 def write_ntriples(triples: Iterable[Triple], path: Path) -> None:
     """``graph.nt``: see :func:`ntriples_bytes`."""
-    _write_atomically(path, ntriples_bytes(triples))
+    write_atomically(path, ntriples_bytes(triples))
 
 
 # --------------------------------------------------------------------------- JSON-LD
