@@ -788,27 +788,28 @@ DUMP_FILES = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl")
 # In out/cache: the outputs a complete, validated build left (sizes and times of the dumps and
 # of the store's files), so that the next build may patch them; removed while they change.
 OUTPUTS_STAMP = "outputs.json"
-OUTPUTS_FORMAT = 1
+OUTPUTS_FORMAT = 2
 
 
 def _outputs_listing(out: Path, settings: Settings, gzip: bool) -> dict[str, object] | None:
-    """What identifies the outputs in ``out`` as they are now (None if one is missing)."""
+    """What identifies the outputs in ``out`` as they are now, in the form JSON gives back
+    (None if one is missing)."""
+    import json
+
     from . import dump
+    from .queries import store_files
 
     names = [*DUMP_FILES, *(f"{name}.gz" for name in dump.GRAPH_FILES if gzip)]
     try:
-        files = {name: [(out / name).stat().st_size, (out / name).stat().st_mtime_ns] for name in names}
-        store = sorted(
-            [entry.name, entry.stat().st_size, entry.stat().st_mtime_ns]
-            for entry in (out / "oxigraph").iterdir()
-            if entry.is_file() and not entry.name.startswith("LOG")  # RocksDB logs each opening
-        )
+        files = {name: [(stat := (out / name).stat()).st_size, stat.st_mtime_ns] for name in names}
+        store = store_files(out / "oxigraph")  # the store's files as queries.py tells a changed store
     except OSError:
         return None
-    return {
+    listing = {
         "format": OUTPUTS_FORMAT, "code": code_fingerprint(), "settings": repr(settings), "gzip": gzip,
         "files": files, "store": store,
     }
+    return json.loads(json.dumps(listing))  # tuples as lists, as the stamp reads back
 
 
 def _stamp_outputs(out: Path, settings: Settings, gzip: bool) -> None:

@@ -461,7 +461,7 @@ _OPEN_STORES_LOCK = threading.Lock()
 _OPEN_STORES_KEPT = 4
 
 
-def _store_files(directory: Path) -> tuple[object, ...]:
+def store_files(directory: Path) -> tuple[object, ...]:
     """What a persistent store's directory holds: every file's name, inode, size and
     modification time (RocksDB's own ``LOG`` files left out), and the directory's inode.
 
@@ -490,7 +490,7 @@ def _read_only_backend(directory: Path) -> OxigraphBackend:
 
     key = directory.resolve()
     try:
-        state = _store_files(key)
+        state = store_files(key)
         with _OPEN_STORES_LOCK:
             kept = _OPEN_STORES.pop(key, None)
             if kept is not None and kept[0] == state:
