@@ -679,9 +679,8 @@ class _StagedDumps:
 
         self.out = out
         self.gzip = gzip
-        self.patch = difference is not None  # the dumps patched from those in `out`; the store is left alone
         self.staging = out / STAGING_DIR
-        self.job: _Forked | None = None
+        self.job: _Forked | None = None  # patching the dumps in `out` (the store is left alone)
         self.process: subprocess.Popen[bytes] | None = None
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
@@ -737,7 +736,7 @@ class _StagedDumps:
         if not self.gzip:
             for name in dump.GRAPH_FILES:
                 (self.out / f"{name}.gz").unlink(missing_ok=True)  # left by an earlier run with gzip
-        if not self.patch:
+        if self.job is None:  # written afresh, the store too
             shutil.rmtree(self.out / "oxigraph", ignore_errors=True)
             os.replace(self.staging / "oxigraph", self.out / "oxigraph")
         shutil.rmtree(self.staging, ignore_errors=True)
