@@ -64,21 +64,36 @@ def citations(triples: Iterable[Any]) -> dict[str, set[int]]:
     cited: dict[str, set[int]] = {}
     for triple in triples:
         if isinstance(triple, str):
-            end = triple.find(" ")  # the subject has no space: the predicate follows it
-            if not triple.startswith(_DERIVED_FROM_IN_LINE, end):
-                continue
-            obj = triple[end + len(_DERIVED_FROM_IN_LINE) : triple.rindex(">")]
+            found = _cited_range(triple)
         else:
             predicate, obj = (triple.predicate, triple.object) if hasattr(triple, "predicate") else (triple[1], triple[2])
-            if _iri(predicate) != _WAS_DERIVED_FROM:
-                continue
-            obj = _iri(obj)
-        base, hash_mark, fragment = obj.partition("#")
-        match = _LINE_FRAGMENT.fullmatch(fragment) if hash_mark else None
-        lines = cited.setdefault(base, set())
-        if match is not None and match.group(2) is not None:
-            lines.update(range(int(match.group(1)) + 1, int(match.group(2)) + 1))
+            found = _source_and_range(_iri(obj)) if _iri(predicate) == _WAS_DERIVED_FROM else None
+        if found is None:
+            continue
+        source, span = found
+        lines = cited.setdefault(source, set())
+        if span is not None:
+            lines.update(range(span[0] + 1, span[1] + 1))
     return cited
+
+
+def _source_and_range(obj: str) -> tuple[str, tuple[int, int] | None]:
+    """(source IRI, (a, b)) of a provenance object citing ``#line=a,b``; (source, None) for
+    another fragment or none."""
+    base, hash_mark, fragment = obj.partition("#")
+    match = _LINE_FRAGMENT.fullmatch(fragment) if hash_mark else None
+    if match is not None and match.group(2) is not None:
+        return base, (int(match.group(1)), int(match.group(2)))
+    return base, None
+
+
+def _cited_range(line: str) -> tuple[str, tuple[int, int] | None] | None:
+    """:func:`_source_and_range` of an N-Triples line's object if the line is a
+    ``prov:wasDerivedFrom`` one, else None."""
+    end = line.find(" ")  # the subject has no space: the predicate follows it
+    if not line.startswith(_DERIVED_FROM_IN_LINE, end):
+        return None
+    return _source_and_range(line[end + len(_DERIVED_FROM_IN_LINE) : line.rindex(">")])
 
 
 def unaccounted_lines(document: Document, text: str, cited: set[int]) -> list[int]:
@@ -104,12 +119,9 @@ def unaccounted(
     ``texts`` maps each document's path to its text (see :func:`read_texts`).
     """
     cited = citations(triples)
-    found: dict[str, list[int]] = {}
-    for document in documents:
-        lines = unaccounted_lines(document, texts[document.path], cited.get(source_iri(base_iri, document.path), set()))
-        if lines:
-            found[document.path] = lines
-    return found
+    return unaccounted_with(
+        documents, base_iri, lambda source: cited.get(source, set()), lambda document: texts[document.path]
+    )
 
 
 def read_texts(documents: Iterable[Document], data_dir: Path, limits: Limits | None = None) -> dict[str, str]:
@@ -123,20 +135,6 @@ def read_texts(documents: Iterable[Document], data_dir: Path, limits: Limits | N
 # A rebuild knows which lines of the graph changed: the citations of the other documents are
 # the last build's, so only the documents that changed, or whose citations did, are counted
 # again (at a million triples, scanning every line for its citations takes ~1 s).
-
-
-def _cited_range(line: str) -> tuple[str, tuple[int, int] | None] | None:
-    """(source IRI, (a, b)) of a ``prov:wasDerivedFrom`` line citing ``#line=a,b``; (source, None)
-    for another citation of a source; None for any other line."""
-    end = line.find(" ")
-    if not line.startswith(_DERIVED_FROM_IN_LINE, end):
-        return None
-    obj = line[end + len(_DERIVED_FROM_IN_LINE) : line.rindex(">")]
-    base, hash_mark, fragment = obj.partition("#")
-    match = _LINE_FRAGMENT.fullmatch(fragment) if hash_mark else None
-    if match is not None and match.group(2) is not None:
-        return base, (int(match.group(1)), int(match.group(2)))
-    return base, None
 
 
 @dataclass
@@ -195,14 +193,29 @@ def unaccounted_by_difference(
     becomes the new graph's.  Only the documents that changed, or whose citations did, are
     read again (``text_of``)."""
     touched = citations_then.update(removed, -1) | citations_then.update(added, 1)
+    return unaccounted_with(documents, base_iri, citations_then.lines_of, text_of, results_then, touched)
+
+
+def unaccounted_with(
+    documents: Iterable[Document],
+    base_iri: str,
+    cited_of: Callable[[str], set[int]],
+    text_of: Callable[[Document], str],
+    results_then: Mapping[str, tuple[str, list[int]]] | None = None,
+    touched: set[str] | frozenset[str] = frozenset(),
+) -> dict[str, list[int]]:
+    """:func:`unaccounted` given the lines cited of each source (``cited_of``) and each
+    document's text (``text_of``).  A document found in ``results_then`` (``path -> (sha256,
+    lines)``) with the same bytes, and whose source is not ``touched`` (its citations
+    changed), keeps its lines there without being read."""
     found: dict[str, list[int]] = {}
     for document in documents:
         source = source_iri(base_iri, document.path)
-        then = results_then.get(document.path)
+        then = results_then.get(document.path) if results_then is not None else None
         if then is not None and then[0] == document.sha256 and source not in touched:
             lines = then[1]
         else:
-            lines = unaccounted_lines(document, text_of(document), citations_then.lines_of(source))
+            lines = unaccounted_lines(document, text_of(document), cited_of(source))
         if lines:
             found[document.path] = lines
     return found

@@ -512,7 +512,7 @@ def _unaccounted(
     ``state``; with ``keep``, the state is left there for the next build."""
     import pickle
 
-    from .accounting import Citations, source_iri, unaccounted_by_difference, unaccounted_lines
+    from .accounting import Citations, unaccounted_by_difference, unaccounted_with
     from .readers import decode
 
     stamp = f"{code_fingerprint()}|{settings.base_iri}"
@@ -535,13 +535,7 @@ def _unaccounted(
     else:
         citations = Citations.of(lines)
         texts = read_texts(documents, settings.data_dir, settings.limits)
-        found = {}
-        for document in documents:
-            unaccounted_here = unaccounted_lines(
-                document, texts[document.path], citations.lines_of(source_iri(settings.base_iri, document.path))
-            )
-            if unaccounted_here:
-                found[document.path] = unaccounted_here
+        found = unaccounted_with(documents, settings.base_iri, citations.lines_of, lambda document: texts[document.path])
     if keep:
         results = {d.path: (d.sha256, found.get(d.path, [])) for d in documents}
         write_atomically(state, pickle.dumps((stamp, citations, results), protocol=pickle.HIGHEST_PROTOCOL))
