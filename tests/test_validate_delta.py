@@ -493,7 +493,8 @@ def test_subclass_change(corpus: tuple[Path, list[str], Path], tmp_path: Path, m
 
 
 def test_lost_cache_entry(corpus: tuple[Path, list[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An unchanged chunk whose results the cache lost: validate_lines."""
+    """An unchanged chunk whose results the cache lost (its file, and the bundle of every
+    entry): validate_lines; the bundle alone stands for the files it holds."""
     _data, lines, cache = corpus
     damaged = tmp_path / "damaged"
     shutil.copytree(cache, damaged)
@@ -501,6 +502,11 @@ def test_lost_cache_entry(corpus: tuple[Path, list[str], Path], tmp_path: Path, 
     assert state is not None
     last = max(key for key, *_rest in state.groups.values() if key)
     (damaged / f"{last}.json").unlink()
+    compare(tmp_path, monkeypatch, damaged, lines, add_violation(lines), by_difference=True)
+    shutil.rmtree(damaged)
+    shutil.copytree(cache, damaged)
+    (damaged / f"{last}.json").unlink()
+    (damaged / validation.BUNDLE_FILE).unlink()
     compare(tmp_path, monkeypatch, damaged, lines, add_violation(lines), by_difference=False)
 
 
@@ -544,8 +550,10 @@ def test_without_lookup(corpus: tuple[Path, list[str], Path], tmp_path: Path) ->
 
 
 def test_state_is_written_atomically(corpus: tuple[Path, list[str], Path]) -> None:
+    """(No temporary file left behind: the state and the bundle of entries are renamed into place.)"""
     _data, _lines, cache = corpus
-    assert sorted(path.name for path in cache.iterdir() if not path.name.endswith(".json")) == [validation.STATE_FILE]
+    found = sorted(path.name for path in cache.iterdir() if not path.name.endswith(".json"))
+    assert found == sorted([validation.BUNDLE_FILE, validation.STATE_FILE])
 
 
 
