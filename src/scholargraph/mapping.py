@@ -19,8 +19,8 @@ import pyoxigraph as ox
 
 from .identifiers import iri_segment, short_hash, slug
 from .namespaces import BIBO, DATACITE, DCTERMS, FABIO, FOAF, FRAPO, LITERAL, OCO, PRO, PROV, RDF, SCHEMA, SG, XSD
-from .records import PartialDate, Precision, RoleKind, Span, WorkType
-from .resolve import Resolved, WorkEntity
+from .records import Document, PartialDate, Precision, RoleKind, Span, WorkType
+from .resolve import CourseEntity, EventEntity, OrgEntity, PersonEntity, ProjectEntity, Resolved, RoleEntity, WorkEntity
 
 
 class _Terms:
@@ -104,28 +104,52 @@ def _unique(base: str, wanted: dict[str, str]) -> dict[str, str]:
     return {key: base + (iri if counts[iri] == 1 else f"{iri}-{short_hash(key)}") for key, iri in wanted.items()}
 
 
-def mint(resolved: Resolved, base: str) -> Minted:
-    persons = {k: f"person/{p.orcid}" if p.orcid else f"person/{slug(p.name)}" for k, p in resolved.persons.items()}
-    orgs = {k: f"org/{o.ror}" if o.ror else f"org/{slug(o.name)}" for k, o in resolved.organizations.items()}
-    works: dict[str, str] = {}
-    for key, work in resolved.works.items():
-        if work.doi:
-            works[key] = f"work/doi-{slug(work.doi, limit=120)}"
-        elif work.hal:
-            works[key] = f"work/{work.hal}"
-        else:
-            title = work.titles[0].text if work.titles else "untitled"
-            works[key] = f"work/{slug(title)}-{work.date.year if work.date else 'nd'}"
-    events = {k: f"event/{slug(e.name)}-{e.date.year if e.date else 'nd'}" for k, e in resolved.events.items()}
-    projects = {k: f"project/{slug(p.acronym or p.title)}" for k, p in resolved.projects.items()}
-    return Minted(_unique(base, persons), _unique(base, orgs), _unique(base, works), _unique(base, events), _unique(base, projects))
+def wanted_person(person: PersonEntity) -> str:
+    return f"person/{person.orcid}" if person.orcid else f"person/{slug(person.name)}"
+
+
+def wanted_org(org: OrgEntity) -> str:
+    return f"org/{org.ror}" if org.ror else f"org/{slug(org.name)}"
+
+
+def wanted_work(work: WorkEntity) -> str:
+    if work.doi:
+        return f"work/doi-{slug(work.doi, limit=120)}"
+    if work.hal:
+        return f"work/{work.hal}"
+    title = work.titles[0].text if work.titles else "untitled"
+    return f"work/{slug(title)}-{work.date.year if work.date else 'nd'}"
+
+
+def wanted_event(event: EventEntity) -> str:
+    return f"event/{slug(event.name)}-{event.date.year if event.date else 'nd'}"
+
+
+def wanted_project(project: ProjectEntity) -> str:
+    return f"project/{slug(project.acronym or project.title)}"
+
+
+def wanted_iris(resolved: Resolved) -> dict[str, dict[str, str]]:
+    """Kind -> key -> the IRI (under the base) each entity asks for; :func:`_unique` settles clashes."""
+    return {
+        "persons": {k: wanted_person(p) for k, p in resolved.persons.items()},
+        "orgs": {k: wanted_org(o) for k, o in resolved.organizations.items()},
+        "works": {k: wanted_work(w) for k, w in resolved.works.items()},
+        "events": {k: wanted_event(e) for k, e in resolved.events.items()},
+        "projects": {k: wanted_project(p) for k, p in resolved.projects.items()},
+    }
+
+
+def mint(resolved: Resolved, base: str, wanted: dict[str, dict[str, str]] | None = None) -> Minted:
+    wanted = wanted_iris(resolved) if wanted is None else wanted
+    return Minted(*(_unique(base, wanted[kind]) for kind in ("persons", "orgs", "works", "events", "projects")))
 
 
 class _Builder:
-    def __init__(self, resolved: Resolved, base: str) -> None:
+    def __init__(self, resolved: Resolved, base: str, iris: Minted | None = None) -> None:
         self.resolved = resolved
         self.base = base
-        self.iris = mint(resolved, base)
+        self.iris = mint(resolved, base) if iris is None else iris
         # the graph's N-Triples lines, each made as its triple is added: plain strings hash
         # several times faster than pyoxigraph Triples (made, where needed, from the lines)
         self.lines: set[str] = set()
@@ -184,15 +208,17 @@ class _Builder:
         return self.iris.persons[key] if kind == "person" else self.iris.orgs[key]
 
     # ------------------------------------------------------------- entities
-    def documents(self) -> None:
-        for document in self.resolved.documents:
-            iri = self.sources[document.path]
+    def documents(self, documents: Iterable[Document] | None = None) -> None:
+        for document in self.resolved.documents if documents is None else documents:
+            iri = self._source(document.path)
             self.types(iri, PROV.Entity)
             self.add(iri, DCTERMS.title, text(document.path.rsplit("/", 1)[-1]))
             self.add(iri, SG.sha256, text(document.sha256))
 
-    def persons(self) -> None:
-        for key, person in self.resolved.persons.items():
+    def persons(self, keys: Iterable[str] | None = None) -> None:
+        persons = self.resolved.persons
+        for key in persons if keys is None else keys:
+            person = persons[key]
             iri = self.iris.persons[key]
             self.types(iri, FOAF.Person, SCHEMA.Person)
             self.add(iri, FOAF.name, text(person.name))
@@ -208,14 +234,18 @@ class _Builder:
             if person.orcid:
                 self.identifier(iri, "orcid", DATACITE.orcid, person.orcid, f"https://orcid.org/{person.orcid}")
             self.prov(iri, person.spans)
+
+    def possible_same_as(self) -> None:
         persons = self.resolved.persons
         for candidate in self.resolved.report.candidates:
             if candidate.kind == "person" and all(k in persons for k in candidate.keys):
                 a, b = sorted(candidate.keys)
                 self.add(self.iris.persons[a], SG.possibleSameAs, self.iris.persons[b])
 
-    def organizations(self) -> None:
-        for key, org in self.resolved.organizations.items():
+    def organizations(self, keys: Iterable[str] | None = None) -> None:
+        orgs = self.resolved.organizations
+        for key in orgs if keys is None else keys:
+            org = orgs[key]
             iri = self.iris.orgs[key]
             self.types(iri, FOAF.Organization, SCHEMA.Organization)
             if org.subtype and org.subtype != "Organization":
@@ -229,9 +259,22 @@ class _Builder:
                 self.identifier(iri, "ror", DATACITE.ror, org.ror, f"https://ror.org/{org.ror}")
             self.prov(iri, org.spans)
 
-    def works(self) -> None:
-        for key, work in self.resolved.works.items():
-            self.work(self.iris.works[key], work)
+    def works(self, keys: Iterable[str] | None = None) -> None:
+        works = self.resolved.works
+        for key in works if keys is None else keys:
+            self.work(self.iris.works[key], works[key])
+
+    def periodical(self, work: WorkEntity) -> str | None:
+        """The lines of the periodical ``work`` is part of (other works name it too); its IRI."""
+        if not work.venue:
+            return None
+        periodical = f"{self.base}periodical/{slug(work.venue)}"
+        self.types(periodical, SCHEMA.Periodical)
+        self.add(periodical, SCHEMA.name, text(work.venue))
+        for name in work.venue_names:
+            self.add(periodical, SCHEMA.alternateName, text(name))
+        self.prov(periodical, work.spans)
+        return periodical
 
     def work(self, iri: str, work: WorkEntity) -> None:
         self.types(iri, FABIO[work.type.value], SCHEMA[_SCHEMA_TYPE[work.type]])
@@ -248,13 +291,8 @@ class _Builder:
             self.add(iri, SG.bookTitle, text(work.book))
         for editor in work.editors:
             self.add(iri, SCHEMA.editor, self.iris.persons[editor])
-        if work.venue:
-            periodical = f"{self.base}periodical/{slug(work.venue)}"
-            self.types(periodical, SCHEMA.Periodical)
-            self.add(periodical, SCHEMA.name, text(work.venue))
-            for name in work.venue_names:
-                self.add(periodical, SCHEMA.alternateName, text(name))
-            self.prov(periodical, work.spans)
+        periodical = self.periodical(work)
+        if periodical is not None:
             self.add(iri, SCHEMA.isPartOf, periodical)
         for prop, value in (
             (SCHEMA.volumeNumber, work.volume),
@@ -293,8 +331,8 @@ class _Builder:
             self.identifier(iri, "hal", DATACITE["local-resource-identifier-scheme"], work.hal, f"https://hal.science/{work.hal}")
         self.prov(iri, work.spans)
 
-    def roles(self) -> None:
-        for role in self.resolved.roles:
+    def roles(self, roles: Iterable[RoleEntity] | None = None) -> None:
+        for role in self.resolved.roles if roles is None else roles:
             person = self.iris.persons[role.person]
             org_slug = slug(self.resolved.organizations[role.org].name) if role.org else "nd"
             iri = (
@@ -315,8 +353,10 @@ class _Builder:
                 self.add(iri, SCHEMA.description, text(role.description))
             self.prov(iri, role.spans)
 
-    def events(self) -> None:
-        for key, event in self.resolved.events.items():
+    def events(self, keys: Iterable[str] | None = None) -> None:
+        events = self.resolved.events
+        for key in events if keys is None else keys:
+            event = events[key]
             iri = self.iris.events[key]
             self.types(iri, SCHEMA.Event)
             if event.hearing:
@@ -340,8 +380,8 @@ class _Builder:
                 self.add(iri, SCHEMA.about, self.iris.works[event.about])
             self.prov(iri, event.spans)
 
-    def courses(self) -> None:
-        for course in self.resolved.courses:
+    def courses(self, courses: Iterable[CourseEntity] | None = None) -> None:
+        for course in self.resolved.courses if courses is None else courses:
             provider = slug(self.resolved.organizations[course.provider].name) if course.provider else "nd"
             iri = f"{self.base}course/{slug(course.name)}-{provider[:40]}-{course.start.year if course.start else 'nd'}"
             self.types(iri, SCHEMA.CourseInstance)
@@ -413,6 +453,7 @@ def build_line_set(resolved: Resolved, base: str) -> set[str]:
     builder = _Builder(resolved, base)
     builder.documents()
     builder.persons()
+    builder.possible_same_as()
     builder.organizations()
     builder.works()
     builder.roles()

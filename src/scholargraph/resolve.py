@@ -276,6 +276,10 @@ def _walk_works(documents: Iterable[Document]) -> list[Work]:
 
 
 def _agents(documents: Iterable[Document], works: list[Work]) -> list[Agent]:
+    return [*_record_agents(documents), *_work_agents(works)]
+
+
+def _record_agents(documents: Iterable[Document]) -> list[Agent]:
     agents: list[Agent] = []
     for document in documents:
         if document.owner is not None:
@@ -303,6 +307,11 @@ def _agents(documents: Iterable[Document], works: list[Work]) -> list[Agent]:
                 agents.append(record.person)
                 # the lines stating the facts (skills, keywords) are cited by the person
                 agents.append(Agent(record.person.name, AgentKind.PERSON, record.span, orcid=record.person.orcid))
+    return agents
+
+
+def _work_agents(works: list[Work]) -> list[Agent]:
+    agents: list[Agent] = []
     for work in works:
         agents.extend(work.authors)
         agents.extend(work.contributors)
@@ -343,7 +352,464 @@ def org_subtype(name: str) -> str | None:
     return None
 
 
+# ------------------------------------------------------------------- people
+
+
+@dataclass
+class NameMentions:
+    """The mentions of one person name key (:func:`person_key`), counted.
+
+    A person entity is made from the counts of its name keys (never from the
+    mentions themselves), so that a rebuild can count a changed document's
+    mentions out and in again instead of going over every document
+    (:mod:`scholargraph.delta`)."""
+
+    display: Counter[str] = field(default_factory=Counter)  # display name -> mentions
+    written: Counter[str] = field(default_factory=Counter)  # the name as written -> mentions
+    orcids: Counter[str] = field(default_factory=Counter)  # ORCID stated (or curated) -> mentions
+    spans: Counter[tuple[str, int, int]] = field(default_factory=Counter)  # (source, start, end) -> mentions
+    span_of: dict[tuple[str, int, int], Span] = field(default_factory=dict)  # one Span object per span
+
+    def count(self, agents: list[Agent], curated_orcid: str | None, sign: int = 1) -> None:
+        """Count ``agents`` (all of this name key) in, or out with ``sign`` -1."""
+        written = Counter(a.name for a in agents)
+        display: Counter[str] = Counter()
+        for name, times in written.items():
+            display[display_person_name(name)] += times
+        orcids = Counter(o for o in (a.orcid or curated_orcid for a in agents) if o)
+        spans = Counter((a.span.source, a.span.start, a.span.end) for a in agents)
+        if sign > 0:
+            self.written += written
+            self.display += display
+            self.orcids += orcids
+            self.spans += spans
+            for agent in agents:
+                self.span_of.setdefault((agent.span.source, agent.span.start, agent.span.end), agent.span)
+        else:
+            self.written -= written
+            self.display -= display
+            self.orcids -= orcids
+            self.spans -= spans
+            for key in spans:
+                if key not in self.spans:
+                    self.span_of.pop(key, None)
+
+    def __bool__(self) -> bool:
+        return bool(self.written)
+
+    def __getstate__(self) -> dict[str, object]:
+        # plain dicts (a Counter pickles through Python code); the Spans are made again where needed
+        return {"display": dict(self.display), "written": dict(self.written), "orcids": dict(self.orcids), "spans": dict(self.spans)}
+
+    def __setstate__(self, state: dict[str, dict]) -> None:
+        self.display, self.written = Counter(state["display"]), Counter(state["written"])
+        self.orcids, self.spans = Counter(state["orcids"]), Counter(state["spans"])
+        self.span_of = {}
+
+
+def count_person_mentions(agents: Iterable[Agent], curated: Curated, table: dict[str, NameMentions] | None = None, sign: int = 1) -> dict[str, NameMentions]:
+    """``table`` (a new one by default) with ``agents`` counted in (or out), by name key."""
+    table = {} if table is None else table
+    by_key: dict[str, list[Agent]] = defaultdict(list)
+    for agent in agents:
+        by_key[person_key(agent.name)].append(agent)
+    orcid_of = curated_person_orcids(curated)
+    for key, group in by_key.items():
+        mentions = table.get(key)
+        if mentions is None:
+            mentions = table[key] = NameMentions()
+        mentions.count(group, orcid_of.get(key), sign)
+        if not mentions:
+            del table[key]
+    return table
+
+
+def curated_person_names(curated: Curated) -> dict[str, CuratedPersonLike]:
+    """Name key of a curated person's name or alias -> its canonical name and ORCID."""
+    found: dict[str, CuratedPersonLike] = {}
+    for entity in curated.persons:
+        for name in (entity.name, *entity.aliases):
+            found[person_key(name)] = CuratedPersonLike(entity.name, entity.orcid)
+    return found
+
+
+def curated_person_orcids(curated: Curated) -> dict[str, str | None]:
+    return {key: like.orcid for key, like in curated_person_names(curated).items()}
+
+
+@dataclass
+class PersonGroups:
+    """Which name keys make each person (its key -> name keys), and the merges that joined them."""
+
+    members: dict[str, list[str]]
+    orcids: dict[str, set[str]]  # the ORCIDs stated for a person key before ORCIDs joined keys
+    merges: list[Merge]  # aligned initials, shared ORCIDs
+
+    def person_of(self) -> dict[str, str]:
+        return {name_key: key for key, name_keys in self.members.items() for name_key in name_keys}
+
+
+def person_groups(table: dict[str, NameMentions], curated: Curated, aligned: list[tuple[str, str, str]]) -> PersonGroups:
+    curated_alias = curated_person_names(curated)
+    forced: dict[str, str] = {}
+    for rule in curated.force:
+        if rule.kind == "person":
+            target = person_key(rule.names[0])
+            for name in rule.names[1:]:
+                forced[person_key(name)] = target
+    forbidden = {frozenset(person_key(n) for n in rule.names) for rule in curated.forbid if rule.kind == "person"}
+    merges: list[Merge] = []
+    for short, full, why in aligned:
+        if frozenset((person_key(short), person_key(full))) in forbidden:
+            continue
+        if person_key(short) not in forced and person_key(short) != person_key(full):
+            forced[person_key(short)] = person_key(full)
+            merges.append(Merge("person", display_person_name(full), (short, full), (why,), ()))
+    groups: dict[str, list[str]] = defaultdict(list)
+    orcid_by_key: dict[str, set[str]] = defaultdict(set)
+    for name_key in sorted(table):
+        key = name_key
+        if key in curated_alias:
+            key = person_key(curated_alias[key].name)
+        key = forced.get(key, key)
+        if table[name_key].orcids:
+            orcid_by_key[key].update(table[name_key].orcids)
+        groups[key].append(name_key)
+    # an ORCID shared by two person keys joins them
+    keys_by_orcid: dict[str, list[str]] = defaultdict(list)
+    for key, orcids in orcid_by_key.items():
+        for orcid in orcids:
+            keys_by_orcid[orcid].append(key)
+    for orcid, keys in sorted(keys_by_orcid.items()):
+        keys = sorted(set(keys))
+        for other in keys[1:]:
+            if frozenset((keys[0], other)) in forbidden:
+                continue
+            groups[keys[0]].extend(groups.pop(other, []))
+            merges.append(Merge("person", keys[0], (keys[0], other), (f"shared ORCID {orcid}",), ()))
+    return PersonGroups({key: groups[key] for key in sorted(groups) if groups[key]}, dict(orcid_by_key), merges)
+
+
+def person_entity(
+    key: str, groups: PersonGroups, table: dict[str, NameMentions], curated_names: dict[str, CuratedPersonLike]
+) -> tuple[PersonEntity, Merge | None]:
+    """The person of ``key`` made from its name keys' counts, and the merge of its spellings (if several)."""
+    display: Counter[str] = Counter()
+    written: set[str] = set()
+    spans: dict[tuple[str, int, int], Span] = {}
+    for name_key in groups.members[key]:
+        mentions = table[name_key]
+        display.update(mentions.display)
+        written.update(mentions.written)
+        for place in mentions.spans:
+            if place not in spans:
+                found = mentions.span_of.get(place)
+                spans[place] = found if found is not None else Span(*place)
+    names = sorted(display)
+    curated_name = curated_names.get(key)
+    name = curated_name.name if curated_name else sorted(
+        names, key=lambda n: (_is_initials_only(n), -len(n.split()), is_shouting(n), -display[n], n)
+    )[0]
+    given, family = split_person_name(name)
+    orcids = sorted(groups.orcids.get(key, set()))
+    entity = PersonEntity(key, name, given, family, orcids[0] if orcids else None, tuple(names), tuple(spans[s] for s in sorted(spans)))
+    merge = None
+    if len(written) > 1:
+        merge = Merge("person", name, tuple(sorted(written)), (f"equal name key '{key}'",), tuple(sorted({s[0] for s in spans})))
+    return entity, merge
+
+
+def person_candidates(persons: dict[str, PersonEntity]) -> list[Candidate]:
+    """Pairs of people that may be one: same family name and initial, or near-equal name keys."""
+    candidates: list[Candidate] = []
+    keys = sorted(persons)
+    by_initials: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        by_initials[initials_key(persons[key].name)].append(key)
+    for ikey, members in sorted(by_initials.items()):
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                candidates.append(Candidate("person", (persons[a].name, persons[b].name), (a, b), f"same family name and initial ('{ikey}')", 100.0))
+    by_family: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        by_family[title_key(persons[key].family)[:4]].append(key)
+    seen = {(c.keys[0], c.keys[1]) for c in candidates}
+    for members in by_family.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if (a, b) in seen:
+                    continue
+                score = fuzz.ratio(a, b)
+                if score >= 90:
+                    candidates.append(Candidate("person", (persons[a].name, persons[b].name), (a, b), "similar names", round(score, 1)))
+    return candidates
+
+
+def knows_about(documents: Iterable[Document], person_of: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Person key -> the topics the documents' facts give it, in document order."""
+    found: dict[str, tuple[str, ...]] = {}
+    for document in documents:
+        for record in document.records:
+            if isinstance(record, PersonFacts):
+                key = person_of[person_key(record.person.name)]
+                found[key] = tuple(dict.fromkeys((*found.get(key, ()), *record.knows_about)))
+    return found
+
+
+# ------------------------------------------------------------ organisations
+
+
+def organizations(agents: list[Agent], curated: Curated) -> tuple[dict[str, OrgEntity], dict[str, str], list[Merge]]:
+    """The organisations of the mentions ``agents``; org key of a mention's name -> its organisation; the merges."""
+    mentions = sorted(agents, key=lambda a: (_span_key(a.span), a.name))
+    canonical: dict[str, str] = {}
+    curated_by_key: dict[str, object] = {}
+    for entity in curated.organizations:
+        for name in (entity.name, *entity.aliases):
+            canonical[org_key(name)] = org_key(entity.name)
+        curated_by_key[org_key(entity.name)] = entity
+    acronyms: dict[str, str] = {}
+    for agent in mentions:
+        if agent.acronym:
+            acronyms[org_key(agent.acronym)] = canonical.get(org_key(agent.name), org_key(agent.name))
+    groups: dict[str, list[Agent]] = defaultdict(list)
+    evidence: dict[str, set[str]] = defaultdict(set)
+    for agent in mentions:
+        raw = org_key(agent.name)
+        if raw in canonical:
+            key = canonical[raw]
+            if raw != key:
+                evidence[key].add(f"curated alias '{agent.name}'")
+        elif raw in acronyms and acronyms[raw] != raw:
+            key = acronyms[raw]
+            evidence[key].add(f"acronym '{agent.name}'")
+        else:
+            key = raw
+        groups[key].append(agent)
+    orgs: dict[str, OrgEntity] = {}
+    org_of: dict[str, str] = {}
+    merges: list[Merge] = []
+    for key in sorted(groups):
+        agents = groups[key]
+        entity = curated_by_key.get(key)
+        names = sorted({a.name for a in agents})
+        if entity is not None:
+            name = entity.name  # type: ignore[attr-defined]
+        else:
+            best = sorted(names, key=lambda n: (is_shouting(n), len(n) <= 6 and n.isupper(), -len(n), n))[0]
+            name = _smart_case(best) if is_shouting(best) and len(best.split()) > 1 else best
+        alternates = {n for n in names if n != name}
+        alternates.update(a.acronym for a in agents if a.acronym)
+        if entity is not None:
+            alternates.update(entity.aliases)  # type: ignore[attr-defined]
+        subtype = (entity.type if entity is not None else None) or next((a.org_type for a in agents if a.org_type), None) or org_subtype(name)  # type: ignore[attr-defined]
+        ror = (entity.ror if entity is not None else None) or next((a.ror for a in agents if a.ror), None)  # type: ignore[attr-defined]
+        orgs[key] = OrgEntity(key, name, tuple(sorted(alternates - {name})), subtype, ror, _uniq(a.span for a in agents))
+        for agent in agents:
+            org_of[org_key(agent.name)] = key
+        if len(names) > 1:
+            merges.append(
+                Merge("organization", name, tuple(names), tuple(sorted(evidence[key])) or (f"equal folded name '{key}'",), tuple(sorted({a.span.source for a in agents})))
+            )
+    return orgs, org_of, merges
+
+
+# -------------------------------------------------------------------- works
+
+
+def work_order(work: Work) -> tuple[str, int, int, str]:
+    """Where a work mention stands among all (its span, then its title): the order the
+    clustering visits them in, and the mention's identity across builds."""
+    return (work.span.source, work.span.start, work.span.end, work.title)
+
+
+@dataclass
+class Clustering:
+    """Work mentions grouped into works (clusters), as :func:`cluster_works` finds them."""
+
+    clusters: list[list[Work]]  # each in work_order, the clusters in the order of their first mention
+    evidence: list[tuple[str, ...]]  # per cluster: why its mentions are one (empty for one mention)
+    candidates: list[tuple[tuple, Candidate]]  # (when the clustering met the pair, candidate)
+
+
+def _compatible(a: Work, b: Work) -> bool:
+    strict = {WorkType.PRESENTATION, WorkType.DOCTORAL_THESIS, WorkType.MASTERS_THESIS}
+    if (a.type in strict or b.type in strict) and a.type != b.type:
+        return False
+    if a.doi and b.doi and a.doi != b.doi:
+        return False
+    if a.hal and b.hal and a.hal != b.hal:
+        return False
+    if a.date and b.date and a.date.year != b.date.year:
+        return False
+    return True
+
+
+def cluster_works(mentions: Iterable[Work]) -> Clustering:
+    """Group work mentions into works: a shared DOI or HAL id, an equal normalised title with
+    a compatible year, a near-equal title with the same year and shared authors.
+
+    Only mentions that share a DOI, a HAL id or a title key, or whose titles score at least
+    TITLE_CANDIDATE_SCORE (with a compatible year), are ever compared: clustering a set of
+    mentions closed under those relations gives the clusters of the whole corpus there
+    (what a rebuild relies on, :mod:`scholargraph.delta`)."""
+    works = sorted(mentions, key=work_order)
+    union = _Union()
+    evidence: dict[int, list[str]] = defaultdict(list)
+    candidates: list[tuple[tuple, Candidate]] = []
+
+    def join(a: int, b: int, why: str) -> None:
+        if union.union(a, b):
+            evidence[a].append(why)
+
+    by_doi: dict[str, int] = {}
+    by_hal: dict[str, int] = {}
+    for i, work in enumerate(works):
+        if work.doi:
+            if work.doi in by_doi:
+                join(by_doi[work.doi], i, f"same DOI {work.doi}")
+            by_doi.setdefault(work.doi, i)
+        if work.hal:
+            if work.hal in by_hal:
+                join(by_hal[work.hal], i, f"same HAL id {work.hal}")
+            by_hal.setdefault(work.hal, i)
+
+    by_title: dict[str, list[int]] = defaultdict(list)
+    for i, work in enumerate(works):
+        for title in work.titles:
+            by_title[title_key(title.text)].append(i)
+    for tkey, members in sorted(by_title.items()):
+        for other in members[1:]:
+            if _compatible(works[members[0]], works[other]):
+                join(members[0], other, f"same title '{tkey[:60]}'")
+
+    author_key_cache: dict[int, set[str]] = {}
+
+    def author_keys(i: int) -> set[str]:
+        # family name and first initial: "A. Martin" and "Alice Martin" count as shared
+        if i not in author_key_cache:
+            author_key_cache[i] = {initials_key(a.name) for a in works[i].authors if a.kind == AgentKind.PERSON}
+        return author_key_cache[i]
+
+    by_year: dict[int | None, list[int]] = defaultdict(list)
+    for i, work in enumerate(works):
+        by_year[work.date.year if work.date else None].append(i)
+    for year, members in sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        pool = members + (by_year.get(None, []) if year is not None else [])
+        # Every pair (i, j) of this year is considered in the order below, but only
+        # pairs whose titles score >= TITLE_CANDIDATE_SCORE can merge or become
+        # candidates; the others are skipped without effect.  The scores are taken
+        # once per pair of distinct title keys (rapidfuzz's cdist, in C).
+        for x, i, j, score in _similar_pairs(works, members, pool, year is None):
+            if union.find(i) == union.find(j) or not _compatible(works[i], works[j]):
+                continue
+            shared = author_keys(i) & author_keys(j)
+            smaller = min(len(author_keys(i)), len(author_keys(j))) or 1
+            if score >= TITLE_MERGE_SCORE and year is not None and len(shared) / smaller >= 0.5:
+                join(i, j, f"near-equal title (score {score:.0f}), same year {year}, {len(shared)} shared authors")
+            else:
+                # when the pair was met: the year's turn, i's place, then j's place in the pool
+                met = ((year is None, year or 0), work_order(works[i]), (year is not None and works[j].date is None, work_order(works[j])))
+                candidates.append((met, Candidate(
+                    "work", (works[i].title, works[j].title), (str(works[i].span), str(works[j].span)),
+                    f"similar titles, {len(shared)} shared authors", round(score, 1),
+                )))
+    clusters: dict[int, list[Work]] = defaultdict(list)
+    for i, work in enumerate(works):
+        clusters[union.find(i)].append(work)
+    evidence_of_root: dict[int, set[str]] = defaultdict(set)
+    for i, whys in evidence.items():
+        evidence_of_root[union.find(i)].update(whys)
+    roots = sorted(clusters)
+    return Clustering(
+        [clusters[root] for root in roots],
+        [tuple(sorted(evidence_of_root.get(root, ()))) if len(clusters[root]) > 1 else () for root in roots],
+        candidates,
+    )
+
+
+def aligned_in(members: list[Work]) -> dict[tuple[str, str], str]:
+    """(initials name, full name) -> evidence, for authors at the same rank of the mentions of one work.
+
+    "A. Martin" at rank 2 of a work whose other mention has "Alice Martin" at
+    rank 2 is the same person: same family name, compatible initials, same
+    place in the author list of the same work.
+    """
+    found: dict[tuple[str, str], str] = {}
+    if len(members) < 2:
+        return found
+    lists = [w.authors for w in members if w.authors]
+    # the ranks of each list that hold a person named by initials only: most lists have
+    # none, and then no pair starting with them can align (the pairs are visited in the
+    # same order as before, the others skipped)
+    short_ranks = [
+        [rank for rank, a in enumerate(a_list, start=1) if a.kind == AgentKind.PERSON and _is_initials_only(a.name)]
+        for a_list in lists
+    ]
+    for a_list, ranks in zip(lists, short_ranks):
+        if not ranks:
+            continue
+        for b_list in lists:
+            if a_list is b_list or len(a_list) != len(b_list):
+                continue
+            for rank in ranks:
+                a, b = a_list[rank - 1], b_list[rank - 1]
+                if b.kind != AgentKind.PERSON or _is_initials_only(b.name):
+                    continue
+                fam_a = title_key(split_person_name(display_person_name(a.name))[1])
+                fam_b = title_key(split_person_name(display_person_name(b.name))[1])
+                ia, ib = given_initials(a.name), given_initials(b.name)
+                if fam_a and fam_a == fam_b and ib.startswith(ia):
+                    title = members[0].title
+                    found.setdefault((display_person_name(a.name), display_person_name(b.name)), f"rank {rank} of '{title[:50]}' in a merged work")
+    return found
+
+
+def aligned_initials(per_cluster: Iterable[dict[tuple[str, str], str]]) -> list[tuple[str, str, str]]:
+    """(initials name, full name, evidence) over the clusters' :func:`aligned_in`, the clusters
+    in order (the first to align a pair gives its evidence)."""
+    found: dict[tuple[str, str], str] = {}
+    for aligned in per_cluster:
+        for pair, why in aligned.items():
+            found.setdefault(pair, why)
+    return [(short, full, why) for (short, full), why in sorted(found.items())]
+
+
+# ------------------------------------------------------------------- events
+
+
+def add_event(events: dict[str, EventEntity], event: Event) -> str:
+    """Count ``event`` into ``events`` (by normalised name and year); return its key."""
+    key = f"{title_key(event.name)}|{event.date.year if event.date else 'nd'}"
+    existing = events.get(key)
+    if existing is None:
+        events[key] = EventEntity(key, event.name, event.date, event.end_date, event.place, event.description, (event.span,))
+    else:
+        existing.spans = _uniq((*existing.spans, event.span))
+        existing.place = existing.place or event.place
+        if event.date and (existing.date is None or len(event.date.iso()) > len(existing.date.iso())):
+            existing.date = event.date
+    return key
+
+
 # ----------------------------------------------------------------- resolution
+
+
+@dataclass
+class Resolution:
+    """What a resolution knows beyond its :class:`Resolved`: what a rebuild needs to
+    resolve again only what a changed document touches (:mod:`scholargraph.delta`)."""
+
+    person_table: dict[str, NameMentions]
+    person_groups: PersonGroups
+    clustering: Clustering
+    cluster_keys: list[str]  # the work key of each cluster
+    aligned: list[dict[tuple[str, str], str]]  # per cluster
+    cluster_events: list[Event | None]  # per cluster, the event it was presented at
+    person_merges: list[Merge]
+    organization_merges: list[Merge]
+    work_merges: list[Merge | None]  # per cluster
+    org_of: dict[str, str]  # org key of a mention's name -> its organisation
 
 
 class _Resolver:
@@ -352,164 +818,10 @@ class _Resolver:
         self.curated = curated
         self.report = MergeReport()
         self.works = _walk_works(self.documents)
-        self.agents = _agents(self.documents, self.works)
-        self.person_of: dict[str, str] = {}  # folded mention name -> person key
-        self.org_of: dict[str, str] = {}  # org_key(mention) -> org key
-
-    # ---------------------------------------------------------------- people
-    def persons(self) -> dict[str, PersonEntity]:
-        mentions = sorted(
-            (a for a in self.agents if a.kind == AgentKind.PERSON),
-            key=lambda a: (_span_key(a.span), a.name),
-        )
-        curated_alias: dict[str, CuratedPersonLike] = {}
-        for entity in self.curated.persons:
-            for name in (entity.name, *entity.aliases):
-                curated_alias[person_key(name)] = CuratedPersonLike(entity.name, entity.orcid)
-        forced: dict[str, str] = {}
-        for rule in self.curated.force:
-            if rule.kind == "person":
-                target = person_key(rule.names[0])
-                for name in rule.names[1:]:
-                    forced[person_key(name)] = target
-        forbidden_pairs = {frozenset(person_key(n) for n in rule.names) for rule in self.curated.forbid if rule.kind == "person"}
-        for short, full, why in self.aligned:
-            if frozenset((person_key(short), person_key(full))) in forbidden_pairs:
-                continue
-            if person_key(short) not in forced and person_key(short) != person_key(full):
-                forced[person_key(short)] = person_key(full)
-                self.report.merges.append(Merge("person", display_person_name(full), (short, full), (why,), ()))
-        forbidden = {frozenset(person_key(n) for n in rule.names) for rule in self.curated.forbid if rule.kind == "person"}
-
-        groups: dict[str, list[Agent]] = defaultdict(list)
-        orcid_by_key: dict[str, set[str]] = defaultdict(set)
-        for agent in mentions:
-            key = person_key(agent.name)
-            if key in curated_alias:
-                key = person_key(curated_alias[key].name)
-            key = forced.get(key, key)
-            orcid = agent.orcid or (curated_alias[person_key(agent.name)].orcid if person_key(agent.name) in curated_alias else None)
-            if orcid:
-                orcid_by_key[key].add(orcid)
-            groups[key].append(agent)
-        # an ORCID shared by two name keys joins them
-        keys_by_orcid: dict[str, list[str]] = defaultdict(list)
-        for key, orcids in orcid_by_key.items():
-            for orcid in orcids:
-                keys_by_orcid[orcid].append(key)
-        for orcid, keys in sorted(keys_by_orcid.items()):
-            keys = sorted(set(keys))
-            for other in keys[1:]:
-                if frozenset((keys[0], other)) in forbidden:
-                    continue
-                groups[keys[0]].extend(groups.pop(other, []))
-                self.report.merges.append(Merge("person", keys[0], (keys[0], other), (f"shared ORCID {orcid}",), ()))
-        persons: dict[str, PersonEntity] = {}
-        for key in sorted(groups):
-            agents = groups[key]
-            names = sorted({display_person_name(a.name) for a in agents})
-            curated_name = curated_alias.get(key)
-            name = curated_name.name if curated_name else sorted(
-                names, key=lambda n: (_is_initials_only(n), -len(n.split()), is_shouting(n), -sum(1 for a in agents if display_person_name(a.name) == n), n)
-            )[0]
-            given, family = split_person_name(name)
-            orcids = sorted(orcid_by_key.get(key, set()))
-            persons[key] = PersonEntity(key, name, given, family, orcids[0] if orcids else None, tuple(names), _uniq(a.span for a in agents))
-            for agent in agents:
-                self.person_of[person_key(agent.name)] = key
-            raw_variants = sorted({a.name for a in agents})
-            if len(raw_variants) > 1:
-                self.report.merges.append(
-                    Merge("person", name, tuple(raw_variants), (f"equal name key '{key}'",), tuple(sorted({a.span.source for a in agents})))
-                )
-        # candidates: same family name and initial, or near-equal names
-        keys = sorted(persons)
-        by_initials: dict[str, list[str]] = defaultdict(list)
-        for key in keys:
-            by_initials[initials_key(persons[key].name)].append(key)
-        for ikey, members in sorted(by_initials.items()):
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    self.report.candidates.append(
-                        Candidate("person", (persons[a].name, persons[b].name), (a, b), f"same family name and initial ('{ikey}')", 100.0)
-                    )
-        by_family: dict[str, list[str]] = defaultdict(list)
-        for key in keys:
-            by_family[title_key(persons[key].family)[:4]].append(key)
-        seen = {(c.keys[0], c.keys[1]) for c in self.report.candidates}
-        for members in by_family.values():
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    if (a, b) in seen:
-                        continue
-                    score = fuzz.ratio(a, b)
-                    if score >= 90:
-                        self.report.candidates.append(Candidate("person", (persons[a].name, persons[b].name), (a, b), "similar names", round(score, 1)))
-        for record_doc in self.documents:
-            for record in record_doc.records:
-                if isinstance(record, PersonFacts):
-                    key = self.person_of[person_key(record.person.name)]
-                    persons[key].knows_about = tuple(dict.fromkeys((*persons[key].knows_about, *record.knows_about)))
-        return persons
+        self.events: dict[str, EventEntity] = {}
 
     def person(self, agent: Agent) -> str:
         return self.person_of[person_key(agent.name)]
-
-    # --------------------------------------------------------- organisations
-    def organizations(self) -> dict[str, OrgEntity]:
-        mentions = sorted(
-            (a for a in self.agents if a.kind == AgentKind.ORGANIZATION),
-            key=lambda a: (_span_key(a.span), a.name),
-        )
-        canonical: dict[str, str] = {}
-        curated_by_key: dict[str, object] = {}
-        for entity in self.curated.organizations:
-            for name in (entity.name, *entity.aliases):
-                canonical[org_key(name)] = org_key(entity.name)
-            curated_by_key[org_key(entity.name)] = entity
-        acronyms: dict[str, str] = {}
-        for agent in mentions:
-            if agent.acronym:
-                acronyms[org_key(agent.acronym)] = canonical.get(org_key(agent.name), org_key(agent.name))
-        groups: dict[str, list[Agent]] = defaultdict(list)
-        evidence: dict[str, set[str]] = defaultdict(set)
-        for agent in mentions:
-            raw = org_key(agent.name)
-            if raw in canonical:
-                key = canonical[raw]
-                if raw != key:
-                    evidence[key].add(f"curated alias '{agent.name}'")
-            elif raw in acronyms and acronyms[raw] != raw:
-                key = acronyms[raw]
-                evidence[key].add(f"acronym '{agent.name}'")
-            else:
-                key = raw
-            groups[key].append(agent)
-        orgs: dict[str, OrgEntity] = {}
-        for key in sorted(groups):
-            agents = groups[key]
-            entity = curated_by_key.get(key)
-            names = sorted({a.name for a in agents})
-            if entity is not None:
-                name = entity.name  # type: ignore[attr-defined]
-            else:
-                best = sorted(names, key=lambda n: (is_shouting(n), len(n) <= 6 and n.isupper(), -len(n), n))[0]
-                name = _smart_case(best) if is_shouting(best) and len(best.split()) > 1 else best
-            alternates = {n for n in names if n != name}
-            alternates.update(a.acronym for a in agents if a.acronym)
-            if entity is not None:
-                alternates.update(entity.aliases)  # type: ignore[attr-defined]
-            subtype = (entity.type if entity is not None else None) or next((a.org_type for a in agents if a.org_type), None) or org_subtype(name)  # type: ignore[attr-defined]
-            ror = (entity.ror if entity is not None else None) or next((a.ror for a in agents if a.ror), None)  # type: ignore[attr-defined]
-            orgs[key] = OrgEntity(key, name, tuple(sorted(alternates - {name})), subtype, ror, _uniq(a.span for a in agents))
-            for agent in agents:
-                self.org_of[org_key(agent.name)] = key
-            variants = sorted({a.name for a in agents})
-            if len(variants) > 1:
-                self.report.merges.append(
-                    Merge("organization", name, tuple(variants), tuple(sorted(evidence[key])) or (f"equal folded name '{key}'",), tuple(sorted({a.span.source for a in agents})))
-                )
-        return orgs
 
     def org(self, agent: Agent | str) -> str:
         name = agent.name if isinstance(agent, Agent) else agent
@@ -520,113 +832,44 @@ class _Resolver:
             return ("person", self.person(agent))
         return ("org", self.org(agent))
 
+    # ---------------------------------------------------------------- people
+    def persons(self, aligned: list[tuple[str, str, str]]) -> dict[str, PersonEntity]:
+        self.person_table = count_person_mentions((a for a in self.agents if a.kind == AgentKind.PERSON), self.curated)
+        self.groups = person_groups(self.person_table, self.curated, aligned)
+        self.person_of = self.groups.person_of()
+        persons: dict[str, PersonEntity] = {}
+        merges = list(self.groups.merges)
+        curated_names = curated_person_names(self.curated)
+        for key in self.groups.members:
+            persons[key], merge = person_entity(key, self.groups, self.person_table, curated_names)
+            if merge is not None:
+                merges.append(merge)
+        for key, topics in knows_about(self.documents, self.person_of).items():
+            persons[key].knows_about = topics
+        self.person_merges = merges
+        return persons
+
     # ----------------------------------------------------------------- works
-    def cluster_works(self) -> None:
-        """Group the work mentions into clusters (one per work), with evidence."""
-        works = sorted(self.works, key=lambda w: (_span_key(w.span), w.title))
-        union = _Union()
-        evidence: dict[int, list[str]] = defaultdict(list)
-        index_of = {id(w): i for i, w in enumerate(works)}
-
-        def join(a: int, b: int, why: str) -> None:
-            if union.union(a, b):
-                evidence[a].append(why)
-
-        by_doi: dict[str, int] = {}
-        by_hal: dict[str, int] = {}
-        for i, work in enumerate(works):
-            if work.doi:
-                if work.doi in by_doi:
-                    join(by_doi[work.doi], i, f"same DOI {work.doi}")
-                by_doi.setdefault(work.doi, i)
-            if work.hal:
-                if work.hal in by_hal:
-                    join(by_hal[work.hal], i, f"same HAL id {work.hal}")
-                by_hal.setdefault(work.hal, i)
-
-        def compatible(a: Work, b: Work) -> bool:
-            strict = {WorkType.PRESENTATION, WorkType.DOCTORAL_THESIS, WorkType.MASTERS_THESIS}
-            if (a.type in strict or b.type in strict) and a.type != b.type:
-                return False
-            if a.doi and b.doi and a.doi != b.doi:
-                return False
-            if a.hal and b.hal and a.hal != b.hal:
-                return False
-            if a.date and b.date and a.date.year != b.date.year:
-                return False
-            return True
-
-        by_title: dict[str, list[int]] = defaultdict(list)
-        for i, work in enumerate(works):
-            for title in work.titles:
-                by_title[title_key(title.text)].append(i)
-        for tkey, members in sorted(by_title.items()):
-            for other in members[1:]:
-                if compatible(works[members[0]], works[other]):
-                    join(members[0], other, f"same title '{tkey[:60]}'")
-
-        author_key_cache: dict[int, set[str]] = {}
-
-        def author_keys(i: int) -> set[str]:
-            # family name and first initial: "A. Martin" and "Alice Martin" count as shared
-            if i not in author_key_cache:
-                author_key_cache[i] = {initials_key(a.name) for a in works[i].authors if a.kind == AgentKind.PERSON}
-            return author_key_cache[i]
-
-        by_year: dict[int | None, list[int]] = defaultdict(list)
-        for i, work in enumerate(works):
-            by_year[work.date.year if work.date else None].append(i)
-        for year, members in sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
-            pool = members + (by_year.get(None, []) if year is not None else [])
-            # Every pair (i, j) of this year is considered in the order below, but only
-            # pairs whose titles score >= TITLE_CANDIDATE_SCORE can merge or become
-            # candidates; the others are skipped without effect.  The scores are taken
-            # once per pair of distinct title keys (rapidfuzz's cdist, in C).
-            for x, i, j, score in _similar_pairs(works, members, pool, year is None):
-                if union.find(i) == union.find(j) or not compatible(works[i], works[j]):
-                    continue
-                shared = author_keys(i) & author_keys(j)
-                smaller = min(len(author_keys(i)), len(author_keys(j))) or 1
-                if score >= TITLE_MERGE_SCORE and year is not None and len(shared) / smaller >= 0.5:
-                    join(i, j, f"near-equal title (score {score:.0f}), same year {year}, {len(shared)} shared authors")
-                else:
-                    self.report.candidates.append(
-                        Candidate("work", (works[i].title, works[j].title), (str(i), str(j)), f"similar titles, {len(shared)} shared authors", round(score, 1))
-                    )
-        clusters: dict[int, list[Work]] = defaultdict(list)
-        for i, work in enumerate(works):
-            clusters[union.find(i)].append(work)
-        self.clusters = clusters
-        evidence_of_root: dict[int, set[str]] = defaultdict(set)
-        for i, whys in evidence.items():
-            evidence_of_root[union.find(i)].update(whys)
-        self.cluster_evidence = {
-            root: tuple(sorted(evidence_of_root.get(root, ()))) for root in clusters if len(clusters[root]) > 1
-        }
-        self.aligned = _aligned_initials(clusters)
-
-    def works_(self) -> dict[str, WorkEntity]:
-        clusters = self.clusters
+    def works_(self, clustering: Clustering) -> dict[str, WorkEntity]:
         entities: dict[str, WorkEntity] = {}
         self.work_of: dict[int, str] = {}
-        for root in sorted(clusters):
-            members = clusters[root]
-            entity = self._merge_work(members)
+        self.cluster_keys: list[str] = []
+        self.cluster_events: list[Event | None] = []
+        self.work_merges: list[Merge | None] = []
+        for members, why in zip(clustering.clusters, clustering.evidence):
+            entity, event = self._merge_work(members)
+            self.cluster_events.append(event)
             key = entity.key
             if key in entities:  # two clusters that mint the same key: keep them apart
-                key = f"{key}#{root}"
-                entity.key = key
+                key = entity.key = collision_key(key, members)
             entities[key] = entity
+            self.cluster_keys.append(key)
             for work in members:
                 self.work_of[id(work)] = key
-            if len(members) > 1:
-                why = self.cluster_evidence[root]
-                self.report.merges.append(
-                    Merge("work", entity.titles[0].text if entity.titles else key, tuple(sorted({w.title for w in members})), why, tuple(sorted({w.span.source for w in members})))
-                )
+            self.work_merges.append(work_merge(entity, members, why))
         return entities
 
-    def _merge_work(self, members: list[Work]) -> WorkEntity:
+    def _merge_work(self, members: list[Work]) -> tuple[WorkEntity, Event | None]:
         ordered = sorted(members, key=lambda w: (_span_key(w.span)))
         types = Counter(w.type for w in ordered if w.type != WorkType.OTHER)
         wtype = sorted(types.items(), key=lambda kv: (-kv[1], kv[0].value))[0][0] if types else WorkType.OTHER
@@ -671,7 +914,7 @@ class _Resolver:
         publisher = first("publisher")
         institution = next((w.institution for w in ordered if w.institution), None)
         event = next((w.presented_at for w in ordered if w.presented_at), None)
-        event_key = self._event(event) if event else None
+        event_key = add_event(self.events, event) if event else None
         description = tuple(dict.fromkeys(d for w in ordered for d in w.description))
         year = date.year if date else None
         if doi:
@@ -704,28 +947,17 @@ class _Resolver:
             spans=_uniq(w.span for w in ordered),
             editors=tuple(dict.fromkeys(self.person(e) for w in ordered for e in w.editors)),
             book=next((w.book for w in ordered if w.book), None),
-        )
+        ), event
 
-    # ---------------------------------------------------------------- events
-    def _event(self, event: Event) -> str:
-        key = f"{title_key(event.name)}|{event.date.year if event.date else 'nd'}"
-        existing = self.events.get(key)
-        if existing is None:
-            self.events[key] = EventEntity(key, event.name, event.date, event.end_date, event.place, event.description, (event.span,))
-        else:
-            existing.spans = _uniq((*existing.spans, event.span))
-            existing.place = existing.place or event.place
-            if event.date and (existing.date is None or len(event.date.iso()) > len(existing.date.iso())):
-                existing.date = event.date
-        return key
+    # ------------------------------------------------- roles, courses, projects
+    def work_key(self, work: Work) -> str:
+        return self.work_of[id(work)]
 
-    def run(self) -> Resolved:
-        self.events: dict[str, EventEntity] = {}
-        self.aligned: list[tuple[str, str, str]] = []
-        self.cluster_works()
-        persons = self.persons()
-        orgs = self.organizations()
-        works = self.works_()
+    def records(self, orgs: dict[str, OrgEntity]) -> tuple[list[RoleEntity], list[CourseEntity], dict[str, ProjectEntity], dict[str, tuple[str, ...]]]:
+        """The roles, courses, hearings and projects of the documents, in document order, and
+        the projects of each work that is a project's output (work key -> project keys);
+        projects mark their funders, hearings and projects add to ``self.events``."""
+        projects_of: dict[str, set[str]] = defaultdict(set)
         roles: dict[tuple, RoleEntity] = {}
         courses: dict[tuple, CourseEntity] = {}
         projects: dict[str, ProjectEntity] = {}
@@ -746,12 +978,12 @@ class _Resolver:
                     else:
                         courses[ckey] = CourseEntity(record.name, self.person(record.instructor), provider, record.mode, record.workload, record.audience, record.start, record.end, (record.span,), record.ongoing)
                 elif isinstance(record, Hearing):
-                    hkey = self._event(Event(record.name, record.span, date=record.date))
+                    hkey = add_event(self.events, Event(record.name, record.span, date=record.date))
                     entity = self.events[hkey]
                     entity.hearing = True
                     entity.performers = tuple(dict.fromkeys((*entity.performers, *(self.person(p) for p in record.performers))))
                     entity.organizer_org = self.org(record.organizer) if record.organizer else entity.organizer_org
-                    entity.about = self.work_of[id(record.about)] if record.about is not None else entity.about
+                    entity.about = self.work_key(record.about) if record.about is not None else entity.about
                 elif isinstance(record, Project):
                     pkey = title_key(record.acronym or record.title)
                     funders = tuple(dict.fromkeys(self.org(f) for f in record.funders))
@@ -763,12 +995,11 @@ class _Resolver:
                     )
                     event_keys = []
                     for event in record.events:
-                        ekey = self._event(event)
+                        ekey = add_event(self.events, event)
                         self.events[ekey].organizer_project = pkey
                         event_keys.append(ekey)
                     for output in record.outputs:
-                        wkey = self.work_of[id(output)]
-                        works[wkey].projects = tuple(sorted({*works[wkey].projects, pkey}))
+                        projects_of[self.work_key(output)].add(pkey)
                     spans = _uniq((record.span, *record.spans))
                     if pkey in projects:
                         old = projects[pkey]
@@ -782,15 +1013,45 @@ class _Resolver:
                             self.org(record.host) if record.host else None, members, tuple(event_keys),
                             record.start, record.end, spans,
                         )
-        self.report.merges.sort(key=lambda m: (m.kind, m.name))
-        self.report.candidates.sort(key=lambda c: (c.kind, c.names))
-        return Resolved(
-            tuple(self.documents), persons, orgs, works,
+        return (
             sorted(roles.values(), key=lambda r: (r.person, r.kind.value, r.start.iso() if r.start else "", r.role_name, r.org or "")),
-            self.events,
             sorted(courses.values(), key=lambda c: (c.instructor, c.start.iso() if c.start else "", fold(c.name), c.provider or "")),
-            projects, self.report,
+            projects,
+            {key: tuple(sorted(pkeys)) for key, pkeys in projects_of.items()},
         )
+
+    def run(self) -> tuple[Resolved, Resolution]:
+        self.agents = _agents(self.documents, self.works)
+        clustering = cluster_works(self.works)
+        aligned = [aligned_in(members) for members in clustering.clusters]
+        persons = self.persons(aligned_initials(aligned))
+        orgs, self.org_of, org_merges = organizations([a for a in self.agents if a.kind == AgentKind.ORGANIZATION], self.curated)
+        works = self.works_(clustering)
+        roles, courses, projects, projects_of = self.records(orgs)
+        for wkey, pkeys in projects_of.items():
+            works[wkey].projects = pkeys
+        report = MergeReport(
+            merges=sorted([*self.person_merges, *org_merges, *(m for m in self.work_merges if m is not None)], key=lambda m: (m.kind, m.name)),
+            candidates=sorted([*(c for _, c in clustering.candidates), *person_candidates(persons)], key=lambda c: (c.kind, c.names)),
+        )
+        resolved = Resolved(tuple(self.documents), persons, orgs, works, roles, self.events, courses, projects, report)
+        resolution = Resolution(
+            self.person_table, self.groups, clustering, self.cluster_keys, aligned, self.cluster_events,
+            self.person_merges, org_merges, self.work_merges, self.org_of,
+        )
+        return resolved, resolution
+
+
+def collision_key(key: str, members: list[Work]) -> str:
+    """The key of a work whose key another work (met first) already has: its own, with where its
+    first mention is (not a number that depends on every mention before it: rebuilds keep it)."""
+    return f"{key}#{members[0].span}"
+
+
+def work_merge(entity: WorkEntity, members: list[Work], why: tuple[str, ...]) -> Merge | None:
+    if len(members) < 2:
+        return None
+    return Merge("work", entity.titles[0].text if entity.titles else entity.key, tuple(sorted({w.title for w in members})), why, tuple(sorted({w.span.source for w in members})))
 
 
 def _similar_pairs(works: list[Work], members: list[int], pool: list[int], undated: bool) -> list[tuple[int, int, int, float]]:
@@ -819,7 +1080,9 @@ def _similar_pairs(works: list[Work], members: list[int], pool: list[int], undat
         titles_of[i] = ids
     if not keys:
         return []
-    scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=TITLE_CANDIDATE_SCORE, dtype="float64", workers=-1)
+    # (threads pay from a few thousand keys: starting them costs ~0.1 s)
+    workers = -1 if len(keys) > 4000 else 1
+    scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=TITLE_CANDIDATE_SCORE, dtype="float64", workers=workers)
     near: list[list[int]] = [[] for _ in keys]
     rows, cols = scores.nonzero()
     for a, b in zip(rows.tolist(), cols.tolist()):
@@ -857,45 +1120,6 @@ def _is_initials_only(name: str) -> bool:
     return bool(given) and all(len(part) <= 1 for part in re.split(r"[\s.\-]+", given) if part)
 
 
-def _aligned_initials(clusters: dict[int, list[Work]]) -> list[tuple[str, str, str]]:
-    """(initials name, full name, evidence) for authors at the same rank of one merged work.
-
-    "A. Martin" at rank 2 of a work whose other mention has "Alice Martin" at
-    rank 2 is the same person: same family name, compatible initials, same
-    place in the author list of the same work.
-    """
-    found: dict[tuple[str, str], str] = {}
-    for root in sorted(clusters):
-        members = clusters[root]
-        if len(members) < 2:
-            continue
-        lists = [w.authors for w in members if w.authors]
-        # the ranks of each list that hold a person named by initials only: most lists have
-        # none, and then no pair starting with them can align (the pairs are visited in the
-        # same order as before, the others skipped)
-        short_ranks = [
-            [rank for rank, a in enumerate(a_list, start=1) if a.kind == AgentKind.PERSON and _is_initials_only(a.name)]
-            for a_list in lists
-        ]
-        for a_list, ranks in zip(lists, short_ranks):
-            if not ranks:
-                continue
-            for b_list in lists:
-                if a_list is b_list or len(a_list) != len(b_list):
-                    continue
-                for rank in ranks:
-                    a, b = a_list[rank - 1], b_list[rank - 1]
-                    if b.kind != AgentKind.PERSON or _is_initials_only(b.name):
-                        continue
-                    fam_a = title_key(split_person_name(display_person_name(a.name))[1])
-                    fam_b = title_key(split_person_name(display_person_name(b.name))[1])
-                    ia, ib = given_initials(a.name), given_initials(b.name)
-                    if fam_a and fam_a == fam_b and ib.startswith(ia):
-                        title = members[0].title
-                        found.setdefault((display_person_name(a.name), display_person_name(b.name)), f"rank {rank} of '{title[:50]}' in a merged work")
-    return [(short, full, why) for (short, full), why in sorted(found.items())]
-
-
 @dataclass(frozen=True)
 class CuratedPersonLike:
     name: str
@@ -904,4 +1128,9 @@ class CuratedPersonLike:
 
 def resolve(documents: list[Document], curated: Curated | None = None) -> Resolved:
     """Merge what the documents say into entities, with a report of every merge."""
+    return _Resolver(documents, curated or Curated()).run()[0]
+
+
+def resolve_with_state(documents: list[Document], curated: Curated | None = None) -> tuple[Resolved, Resolution]:
+    """:func:`resolve`, with what a rebuild needs to resolve by difference (:mod:`scholargraph.delta`)."""
     return _Resolver(documents, curated or Curated()).run()
