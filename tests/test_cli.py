@@ -31,8 +31,9 @@ def test_build_prints_summary_and_writes_graph(tmp_path: Path) -> None:
     again = CliRunner().invoke(main, ["build", str(DATA), "--out", str(tmp_path)])
     assert again.exit_code == 0, again.output
     assert (
-        "Since the last build: 0 triples removed, 0 added (the dumps and the store were brought up to date by difference)"
-    ) in again.output
+        "Since the last build: 0 triples removed, 0 added (resolved by difference: 0 documents changed; "
+        "the dumps and the store were brought up to date by difference)"
+    ) in " ".join(again.output.split())
 
 
 def test_extract_prints_records_as_yaml() -> None:
@@ -174,7 +175,7 @@ def test_console_script_exits_with_the_command_status(tmp_path: Path) -> None:
     cv.write_text(cv.read_text(encoding="utf-8") + "\n## Notes\n\n- ??? one more line\n", encoding="utf-8")
     again = subprocess.run([*script, "build", str(data), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
-    assert "Since the last build: 1 triples removed, 1 added" in " ".join(again.stdout.split())
+    assert "Since the last build: 1 triples removed, 1 added (resolved by difference: 1 document changed;" in " ".join(again.stdout.split())
 
     missing = subprocess.run([*script, "build", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2

@@ -121,6 +121,8 @@ def test_every_rebuild_equals_a_fresh_build(corpus: Path, tmp_path: Path) -> Non
         result = build_module.build(settings, jobs=1)
         assert result.cache.misses == ["cv-bianca-vozenlin.md"], name
         assert result.difference is not None and result.difference != (0, 0), name
+        # resolved and mapped by difference too (only what the document touches)
+        assert result.resolution == "by difference (1 document changed)", name
         _same_as_a_fresh_build(corpus, out, fresh, result)
 
     # the curated file (not a document) says two spellings are one person, and names an organisation
@@ -131,17 +133,20 @@ def test_every_rebuild_equals_a_fresh_build(corpus: Path, tmp_path: Path) -> Non
     )
     result = build_module.build(settings, jobs=1)
     assert result.cache.misses == [] and result.difference is not None and result.difference != (0, 0)
+    assert result.resolution == "whole (the last build's resolution state is of other code, settings or curation)"
     _same_as_a_fresh_build(corpus, out, fresh, result)
 
     # a document removed, another added
     (corpus / "cv-bianca-vozenlin.md").unlink()
     shutil.copy(corpus / "cv-adrian-rintis.md", corpus / "cv-adrian-rintis-copy.md")
     result = build_module.build(settings, jobs=1)
+    assert result.resolution == "by difference (2 documents changed)"
     _same_as_a_fresh_build(corpus, out, fresh, result)
 
     # nothing changed
     result = build_module.build(settings, jobs=1)
     assert result.cache.misses == [] and result.difference == (0, 0)
+    assert result.resolution == "by difference (0 documents changed)"
     _same_as_a_fresh_build(corpus, out, fresh, result)
 
 

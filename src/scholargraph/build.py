@@ -10,15 +10,17 @@ conform to the shapes: the validation report is written instead.
 Speed.  Documents are read in parallel (``jobs`` processes, results kept in
 document order) and each document's records are cached in ``cache/`` by
 content hash (:mod:`scholargraph.cache`), so a rebuild re-reads only the
-documents that changed.  Resolution, mapping, validation and the dumps always
-run on the whole corpus: their output depends on every document (validation
-reuses the results of unchanged chunks, see :mod:`scholargraph.validate`).
-``merges.yaml`` is written by a forked copy of the process while it maps
-(mapping uses one CPU).  From 50,000 triples, the dumps and the store are
-written by another process into ``out/.staged-dumps/`` while the graph is
-validated, and moved into place only if it conforms.  Mapping hands on the
-graph as sorted N-Triples lines; :attr:`BuildResult.triples` parses them when
-asked.
+documents that changed.  When ``out`` holds what the last complete build left
+(``cache/outputs.json`` says so), a rebuild goes by difference: it resolves and
+maps only what the changed documents touch (:mod:`scholargraph.delta`, from
+``cache/resolution.pickle``), validates only the chunks the changed lines reach
+(:func:`scholargraph.validate.validate_changes`) and patches the dumps and the
+store; otherwise everything is done on the whole corpus.  ``merges.yaml`` and
+the resolution's state are written by forked copies of the process while it
+goes on.  From 50,000 triples, the dumps and the store are written by another
+process into ``out/.staged-dumps/`` while the graph is validated, and moved
+into place only if it conforms.  Mapping hands on the graph as sorted
+N-Triples lines; :attr:`BuildResult.triples` parses them when asked.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from .errors import DocumentError, ValidationFailed
 from .mapping import Triple, build_line_set, build_lines, build_triples, parse_lines
 from .readers import read_document
 from .records import Document, Unmapped, WorkType
-from .resolve import MergeReport, Resolved, resolve
+from .resolve import Candidate, Merge, MergeReport, Resolved, resolve
 
 DOCUMENT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".yaml", ".yml", ".json", ".bib", ".rst"})
 
@@ -82,6 +84,9 @@ class BuildResult:
     # (lines removed, lines added) when the previous build's outputs were brought up to date by
     # difference; None when everything was validated and written afresh
     difference: tuple[int, int] | None = None
+    # how the documents were resolved and mapped: "whole" (with why, when a rebuild could not
+    # go by difference) or "by difference" (only what the changed documents touch)
+    resolution: str = "whole"
 
     @cached_property
     def triples(self) -> list[Triple]:
@@ -232,15 +237,58 @@ def entity_counts(resolved: Resolved) -> dict[str, int]:
 
 
 def _merges_data(report: MergeReport) -> dict[str, object]:
-    return {
-        "merges": [
-            {"kind": m.kind, "name": m.name, "variants": list(m.variants), "evidence": list(m.evidence), "sources": list(m.sources)}
-            for m in report.merges
-        ],
-        "candidates": [
-            {"kind": c.kind, "names": list(c.names), "reason": c.reason, "score": c.score} for c in report.candidates
-        ],
-    }
+    return {"merges": [_merge_data(m) for m in report.merges], "candidates": [_candidate_data(c) for c in report.candidates]}
+
+
+def _merge_data(m: Merge) -> dict[str, object]:
+    return {"kind": m.kind, "name": m.name, "variants": list(m.variants), "evidence": list(m.evidence), "sources": list(m.sources)}
+
+
+def _candidate_data(c: Candidate) -> dict[str, object]:
+    return {"kind": c.kind, "names": list(c.names), "reason": c.reason, "score": c.score}
+
+
+def _merges_text(report: MergeReport, last: tuple[MergeReport, Path] | None = None) -> str:
+    """``merges.yaml``: the text ``yaml.dump`` gives :func:`_merges_data`, made entry by entry
+    (each merge or candidate is a block of its own at the left margin); with ``last`` (the
+    last build's report and its ``merges.yaml``), the entries that did not change are copied
+    from that file instead of being made again (seconds of YAML at a million triples)."""
+    known: dict[object, str] = {}
+    if last is not None:
+        known = _merges_entries(*last)
+    parts: list[str] = []
+    for section, items, data in (("merges", report.merges, _merge_data), ("candidates", report.candidates, _candidate_data)):
+        if not items:
+            parts.append(f"{section}: []\n")
+            continue
+        parts.append(f"{section}:\n")
+        for item in items:
+            text = known.get(item)
+            if text is None:
+                text = yaml.dump([data(item)], Dumper=_YAML_DUMPER, allow_unicode=True, sort_keys=False, width=100)  # type: ignore[arg-type]
+            parts.append(text)
+    return "".join(parts)
+
+
+def _merges_entries(report: MergeReport, path: Path) -> dict[object, str]:
+    """Merge or candidate of ``report`` -> its text in ``path`` (written by :func:`_merges_text`
+    for that report; nothing if the file does not have their number of entries)."""
+    import re
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found: dict[object, str] = {}
+    sections = re.split(r"^(?=candidates:)", text, maxsplit=1, flags=re.M)
+    if len(sections) != 2:
+        return {}
+    for section, items in zip(sections, (report.merges, report.candidates)):
+        header, *entries = re.split(r"^(?=- )", section, flags=re.M)
+        if len(entries) != len(items):
+            return {}
+        found.update(zip(items, entries))
+    return found
 
 
 def _report_data(documents: tuple[Document, ...], unaccounted_lines: dict[str, list[int]]) -> dict[str, object]:
@@ -297,9 +345,12 @@ def _read_and_resolve(
     kinds: Sequence[tuple[str, str]],
     freeze: bool = False,
     stage: Stage | None = None,
+    rebuild: _Rebuild | None = None,
 ) -> tuple[tuple[Document, ...], Resolved]:
     """The documents, read, and their resolution; with ``freeze``, each stage's objects are
-    moved out of the garbage collector's sight once made (see :func:`build`)."""
+    moved out of the garbage collector's sight once made (see :func:`build`).  With
+    ``rebuild`` (and ``cache``), by difference from the last build when it can (what it did
+    is left in ``rebuild``)."""
     curated_path = settings.curated_path
     curated = load_curated(curated_path)
     # a curated-records document that happens to bear the curation file's name is read as a document
@@ -312,10 +363,129 @@ def _read_and_resolve(
         gc.freeze()
     if stage is not None:
         stage("resolving", 0, 0)
-    resolved = resolve(documents, curated)
+    if rebuild is not None and cache is not None:
+        resolved = rebuild.resolve(documents, curated, cache, settings.base_iri)
+    else:
+        resolved = resolve(documents, curated)
     if freeze:
         gc.freeze()
     return resolved.documents, resolved
+
+
+RESOLUTION_STATE = "resolution.pickle"  # in out/cache: what a rebuild needs to resolve by difference
+
+
+class _Rebuild:
+    """Resolution by difference from the last complete build (:mod:`scholargraph.delta`), or
+    whole, leaving behind the state the next build needs.
+
+    ``state`` is the last build's (None: resolve the whole corpus, for ``why``); after
+    :meth:`resolve`, :attr:`delta` holds the lines that differ when it went by difference, and
+    :meth:`write_state` writes the new state (in a forked copy, see :class:`_WrittenAside`).
+    """
+
+    def __init__(self, out: Path, stamp: str, usable: bool) -> None:
+        from .delta import DeltaState
+
+        self.path = out / "cache" / RESOLUTION_STATE
+        self.stamp = stamp
+        self.state = None
+        self.why = "no complete build to start from" if not usable else "the last build left no resolution state"
+        self.delta = None
+        self.outcome = "whole"
+        self.make: Callable[[list[str]], object] | None = None
+        if usable:
+            import pickle
+
+            try:
+                with open(self.path, "rb") as handle:  # our own file, written by the last build
+                    state = pickle.load(handle)
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                state = None
+            if isinstance(state, DeltaState) and state.stamp == stamp:
+                self.state = state
+            elif state is not None:
+                self.why = "the last build's resolution state is of other code, settings or curation"
+        self.path.unlink(missing_ok=True)  # until it is the new build's
+
+    def resolve(self, documents: list[Document], curated: object, cache: DocumentCache, base: str) -> Resolved:
+        from .delta import Fallback, resolve_changes
+
+        self.curated, self.base = curated, base
+        state = self.state
+        self.state = None  # a delta changes it in place: never used twice
+        keys = {d.path: cache.keys[d.path] for d in documents if d.path in cache.keys}
+        if state is not None:
+            changed = sorted(p for p in {*keys, *state.keys} if keys.get(p) != state.keys.get(p))
+            old: dict[str, Document | None] = {}
+            try:
+                if len(changed) > max(REBUILD_MAX_CHANGED, len(documents) // 10):
+                    raise Fallback(f"{len(changed)} documents changed")
+                for path in changed:
+                    if path in state.keys:
+                        old[path] = cache.load(state.keys[path], path)
+                        if old[path] is None:
+                            raise Fallback(f"the last version of {path} is no longer in the cache")
+                    else:
+                        old[path] = None
+                self.delta = resolve_changes(state, documents, old, curated, base)  # type: ignore[arg-type]
+            except Fallback as reason:
+                self.why = str(reason)
+            except Exception as exc:  # noqa: BLE001 - a fault of the delta must not stop the build: resolve whole
+                self.why = f"resolution by difference failed: {type(exc).__name__}: {exc}"
+            else:
+                self.delta.state.keys = keys
+                self.outcome = f"by difference ({len(changed)} document{'s' if len(changed) != 1 else ''} changed)"
+                new_state = self.delta.state
+                self.make = lambda lines: new_state
+                return self.delta.resolved
+        return self.resolve_whole(documents, self.why, keys)
+
+    def resolve_whole(self, documents: Sequence[Document], why: str, keys: dict[str, str] | None = None) -> Resolved:
+        """Resolve every document (the state for the next build made from that), for ``why``."""
+        from .delta import make_state
+        from .resolve import resolve_with_state
+
+        if keys is None:
+            keys = self.delta.state.keys  # type: ignore[union-attr]
+        self.delta = None
+        self.why, self.outcome = why, f"whole ({why})"
+        resolved, resolution = resolve_with_state(list(documents), self.curated)  # type: ignore[arg-type]
+        stamp, base = self.stamp, self.base
+
+        def make(lines: list[str]) -> object:
+            from .validate import _fingerprint
+
+            return make_state(stamp, keys, resolved, resolution, base, _fingerprint(lines))
+
+        self.make = make
+        return resolved
+
+    def write_state(self, lines: list[str]) -> _WrittenAside | None:
+        """The new state, written aside (in a forked copy: a whole resolution's state, with the
+        fingerprint of the graph's ``lines``, is made there)."""
+        import pickle
+
+        make = self.make
+        if make is None:
+            return None
+        return _WrittenAside(self.path, lambda path: path.write_bytes(pickle.dumps(make(lines), protocol=pickle.HIGHEST_PROTOCOL)))
+
+
+# A rebuild with more documents changed than this (or a tenth of them) resolves everything.
+REBUILD_MAX_CHANGED = 20
+
+
+def _resolution_stamp(settings: Settings, kinds: Sequence[tuple[str, str]]) -> str:
+    import hashlib
+
+    from .delta import STATE_FORMAT
+
+    try:
+        curated = hashlib.sha256(settings.curated_path.read_bytes()).hexdigest()
+    except OSError:
+        curated = "-"
+    return f"{STATE_FORMAT}|{code_fingerprint()}|{settings.base_iri}|{settings.limits!r}|{list(kinds)!r}|{curated}"
 
 
 def build(
@@ -357,28 +527,51 @@ def build(
     # ~1.2 s less each).
     collecting = gc.isenabled()
     gc.disable()
+    out = settings.out_dir
+    # What the previous build left in `out` (dumps, store, validation state), if it can
+    # be brought up to date by difference: only what changed is validated and written.
+    patchable = use_cache and validate and _patchable(out, settings, gzip)
+    rebuild = _Rebuild(out, _resolution_stamp(settings, kinds), patchable) if cache is not None else None
+    state_writer = None
     try:
         if cache is not None:
             cache.load_names()  # before reading: the readers' forked workers get them too
         documents, resolved = _read_and_resolve(
-            settings, progress, jobs=jobs, cache=cache, kinds=kinds, freeze=True, stage=stage
+            settings, progress, jobs=jobs, cache=cache, kinds=kinds, freeze=True, stage=stage, rebuild=rebuild
         )
         if cache is not None:
             cache.prune()
             cache.save_names()
-        out = settings.out_dir
         out.mkdir(parents=True, exist_ok=True)
         # merges.yaml (seconds of YAML at a million triples) is written by a copy of this
-        # process while this one maps: mapping uses one CPU
-        merges = _WrittenAside(out / "merges.yaml", lambda path: _dump_yaml(_merges_data(resolved.report), path))
+        # process while this one maps: mapping uses one CPU; so is the resolution's state
+        last_report = None
+        if rebuild is not None and rebuild.delta is not None:
+            last_report = (rebuild.delta.last_report, out / "merges.yaml")
+        merges = _WrittenAside(
+            out / "merges.yaml", lambda path: path.write_text(_merges_text(resolved.report, last_report), encoding="utf-8")
+        )
+        if rebuild is not None and rebuild.delta is not None and validate:  # its state is known already
+            state_writer = rebuild.write_state([])
         if stage is not None:
             stage("mapping", 0, 0)
-        # What the previous build left in `out` (dumps, store, validation state), if it can
-        # be brought up to date by difference: only what changed is validated and written.
-        patchable = use_cache and validate and _patchable(out, settings, gzip)
         difference = None
         try:
-            if patchable:  # the new lines are the old ones less the removed, plus the added (sorted: few)
+            if rebuild is not None and rebuild.delta is not None:  # mapped by difference already
+                difference = _Difference.given(out, rebuild.delta.removed, rebuild.delta.added)
+                if not difference.fits():  # (a fault of the delta: never seen, but never trusted blindly)
+                    merges.cancel()
+                    if state_writer is not None:
+                        state_writer.cancel()
+                        state_writer = None
+                    resolved = rebuild.resolve_whole(documents, "the difference did not fit the last graph")
+                    whole = resolved
+                    merges = _WrittenAside(
+                        out / "merges.yaml", lambda path: path.write_text(_merges_text(whole.report), encoding="utf-8")
+                    )
+                    difference = _Difference.of(out, build_line_set(resolved, settings.base_iri))
+                lines = difference.new_lines()
+            elif patchable:  # the new lines are the old ones less the removed, plus the added (sorted: few)
                 difference = _Difference.of(out, build_line_set(resolved, settings.base_iri))
                 lines = difference.new_lines()
             else:
@@ -386,11 +579,14 @@ def build(
         except BaseException:
             merges.cancel()
             raise
+        if rebuild is not None and state_writer is None and validate:
+            state_writer = rebuild.write_state(lines)
         gc.freeze()
         if collecting:
             gc.enable()
         (out / "validation.txt").unlink(missing_ok=True)
         shutil.rmtree(out / STAGING_DIR, ignore_errors=True)  # left by a build that was killed
+        shutil.rmtree(out / OLD_DUMPS_DIR, ignore_errors=True)  # left by one that ended before its thread
         (out / "cache" / OUTPUTS_STAMP).unlink(missing_ok=True)  # the outputs are about to change
         # From STAGED_DUMPS_MIN_TRIPLES, the dumps (and the store, unless patched) are written by
         # another process into a staging folder while this one writes the reports and validates,
@@ -402,13 +598,16 @@ def build(
         )
         try:
             result = _report_and_validate(
-                documents, resolved, lines, settings, out, cache, validate, use_cache, jobs, merges, stage, difference
+                documents, resolved, lines, settings, out, cache, validate, use_cache, jobs, merges, stage, difference,
+                rebuild.delta.state.fingerprint if rebuild is not None and rebuild.delta is not None and difference is not None else None,
             )
         except BaseException:
             merges.cancel()
             if staged is not None:
                 staged.cancel()
             raise
+        if rebuild is not None:
+            result.resolution = rebuild.outcome
         if stage is not None:
             stage("writing dumps", 0, 0)
         if difference is not None:
@@ -426,9 +625,14 @@ def build(
             dump.write_dumps(result.triples, documents, settings, out, gzip=gzip)
             dump.write_store(result.triples, out / "oxigraph")
         if validate:
+            if state_writer is not None:
+                state_writer.finish()
+                state_writer = None
             _stamp_outputs(out, settings, gzip)
         return result
     finally:
+        if state_writer is not None:
+            state_writer.cancel()
         if collecting:
             gc.enable()
         gc.unfreeze()
@@ -447,6 +651,7 @@ def _report_and_validate(
     merges: _WrittenAside,
     stage: Stage | None = None,
     difference: _Difference | None = None,
+    fingerprint: int | None = None,
 ) -> BuildResult:
     """The build's reports (``merges.yaml``, being written by ``merges``, and ``report.yaml``), then its validation.
 
@@ -478,7 +683,7 @@ def _report_and_validate(
         try:
             report = validate_changes(
                 lines, difference.removed, difference.added, source_root=source_root, jobs=workers,
-                cache_dir=out / "cache" / "validation", lookup=overlay, progress=told,
+                cache_dir=out / "cache" / "validation", lookup=overlay, progress=told, fingerprint=fingerprint,
             )
         finally:
             del overlay  # closes the store, which may be patched next
@@ -639,6 +844,7 @@ class _WrittenAside:
 # starting another interpreter costs more than the overlap saves.
 STAGED_DUMPS_MIN_TRIPLES = 50_000
 STAGING_DIR = ".staged-dumps"
+OLD_DUMPS_DIR = ".old-dumps"  # the dumps a rebuild replaced, being removed
 
 
 class _StagedDumps:
@@ -725,7 +931,16 @@ class _StagedDumps:
         from . import dump
 
         names = [*DUMP_FILES, *(f"{name}.gz" for name in dump.GRAPH_FILES if self.gzip)]
+        # the old files are linked aside first: replacing them then frees no blocks (hundreds of
+        # MB at a million triples: ~0.3 s), a thread removes them after
+        old = self.out / OLD_DUMPS_DIR
+        shutil.rmtree(old, ignore_errors=True)
+        old.mkdir()
         for name in names:
+            try:
+                os.link(self.out / name, old / name)
+            except OSError:
+                pass
             os.replace(self.staging / name, self.out / name)
         if not self.gzip:
             for name in dump.GRAPH_FILES:
@@ -734,6 +949,7 @@ class _StagedDumps:
             shutil.rmtree(self.out / "oxigraph", ignore_errors=True)
             os.replace(self.staging / "oxigraph", self.out / "oxigraph")
         shutil.rmtree(self.staging, ignore_errors=True)
+        _remove_aside(old)
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -778,10 +994,11 @@ def _write_staged(staging: Path) -> int:
 
 
 DUMP_FILES = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "void.ttl")
+STAMPED_FILES = (*DUMP_FILES, "merges.yaml")  # a rebuild reuses the entries of merges.yaml too
 # In out/cache: the outputs a complete, validated build left (sizes and times of the dumps and
 # of the store's files), so that the next build may patch them; removed while they change.
 OUTPUTS_STAMP = "outputs.json"
-OUTPUTS_FORMAT = 2
+OUTPUTS_FORMAT = 3
 
 
 def _outputs_listing(out: Path, settings: Settings, gzip: bool) -> dict[str, object] | None:
@@ -792,7 +1009,7 @@ def _outputs_listing(out: Path, settings: Settings, gzip: bool) -> dict[str, obj
     from . import dump
     from .queries import store_files
 
-    names = [*DUMP_FILES, *(f"{name}.gz" for name in dump.GRAPH_FILES if gzip)]
+    names = [*STAMPED_FILES, *(f"{name}.gz" for name in dump.GRAPH_FILES if gzip)]
     try:
         files = {name: [(stat := (out / name).stat()).st_size, stat.st_mtime_ns] for name in names}
         store = store_files(out / "oxigraph")  # the store's files as queries.py tells a changed store
@@ -838,6 +1055,23 @@ class _Difference:
         return bool(self.removed or self.added)
 
     @classmethod
+    def given(cls, out: Path, removed: list[str], added: list[str]) -> _Difference:
+        """``out/graph.nt`` and the lines removed from it and added (sorted, known already)."""
+        with open(out / "graph.nt", encoding="utf-8", newline="\n") as text:  # lines end at "\n" only
+            old_lines = text.readlines()
+        return cls(old_lines, removed, added)
+
+    def fits(self) -> bool:
+        """Whether every removed line is in the old graph and no added one is."""
+        old = self.old_lines
+
+        def present(line: str) -> bool:
+            at = bisect.bisect_left(old, line)
+            return at < len(old) and old[at] == line
+
+        return all(present(line) for line in self.removed) and not any(present(line) for line in self.added)
+
+    @classmethod
     def of(cls, out: Path, new: set[str]) -> _Difference:
         """The difference between ``out/graph.nt`` and the graph of the lines ``new``."""
         with open(out / "graph.nt", encoding="utf-8", newline="\n") as text:  # lines end at "\n" only
@@ -857,6 +1091,18 @@ class _Difference:
         lines += self.added
         lines.sort()
         return lines
+
+
+def _remove_aside(folder: Path) -> None:
+    """Remove ``folder`` in a process of its own, not waited for (the next build removes what
+    it may leave)."""
+    import subprocess
+    import sys
+
+    subprocess.Popen(
+        [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)", str(folder)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
 
 
 def _remove_dumps(out: Path) -> None:

@@ -71,6 +71,7 @@ class DocumentCache:
     fingerprint: str = field(default_factory=code_fingerprint)
     hits: list[str] = field(default_factory=list)  # sources served from the cache
     misses: list[str] = field(default_factory=list)  # sources read afresh
+    keys: dict[str, str] = field(default_factory=dict)  # source -> the key of the version read
     _used: set[str] = field(default_factory=set)
     _names_loaded: int = -1  # how many name splits load_names found
 
@@ -83,20 +84,26 @@ class DocumentCache:
 
     def get(self, key: str, source: str) -> Document | None:
         self._used.add(key)
+        self.keys[source] = key
+        document = self.load(key, source)
+        (self.misses if document is None else self.hits).append(source)
+        return document
+
+    def load(self, key: str, source: str) -> Document | None:
+        """The entry ``key`` if it holds ``source``'s records (no hit or miss counted: an
+        earlier version of a document, which a rebuild compares with the new one)."""
         try:
             with open(self.entries / f"{key}.pickle", "rb") as handle:
                 document = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            self.misses.append(source)
             return None
         if not isinstance(document, Document) or document.path != source:
-            self.misses.append(source)
             return None
-        self.hits.append(source)
         return document
 
     def put(self, key: str, document: Document) -> None:
         self._used.add(key)
+        self.keys[document.path] = key
         self.entries.mkdir(parents=True, exist_ok=True)
         target = self.entries / f"{key}.pickle"
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

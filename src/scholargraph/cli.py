@@ -144,8 +144,10 @@ def _print_summary(result: Any) -> None:
         out.print(f"Validation: conforms ({counts.get('Warning', 0)} warnings)")
     if getattr(result, "difference", None) is not None:
         removed, added = result.difference
+        how, _, why = result.resolution.partition(" (")
+        resolved = f"resolved {how}: {why[:-1]}; " if why else ""
         out.print(f"Since the last build: {removed} triples removed, {added} added "
-                  "(the dumps and the store were brought up to date by difference)", soft_wrap=True)
+                  f"({resolved}the dumps and the store were brought up to date by difference)", soft_wrap=True, markup=False)
     out.print(f"{len(result.lines)} triples written to {result.out_dir / 'graph.ttl'}; "
               f"merges in {result.out_dir / 'merges.yaml'}", markup=False)
 
