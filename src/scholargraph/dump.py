@@ -42,7 +42,7 @@ import sys
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -843,6 +843,8 @@ class _Files:
         self.out_dir = out_dir
         self.sizes: dict[str, int] = {}
         self.temporary: list[tuple[Path, Path]] = []
+        self.pending: list[Future[None]] = []
+        self.pool: ThreadPoolExecutor | None = None
 
     def _tmp(self, name: str) -> Path:
         path = self.out_dir / name
@@ -858,9 +860,36 @@ class _Files:
                 size += len(chunk)
         self.sizes[name] = size
 
+    def write_aside(self, name: str, chunks: Sequence[bytes | memoryview]) -> None:
+        """:meth:`write`, by a thread while the caller goes on (writing releases the GIL: a patched
+        dump's hundreds of MB go to the kernel while the next one is patched); waited for by
+        :meth:`wait` (:meth:`gzip` and :meth:`commit` wait first)."""
+        self.sizes[name] = sum(map(len, chunks))
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scholargraph-dump")
+        tmp = self._tmp(name)
+
+        def write() -> None:
+            with open(tmp, "wb", buffering=_PIECE) as out:
+                for chunk in chunks:
+                    out.write(chunk)
+
+        self.pending.append(self.pool.submit(write))
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, []
+        try:
+            for job in pending:
+                job.result()  # raises the thread's error
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+                self.pool = None
+
     def gzip(self, names: Sequence[str]) -> None:
         """``name.gz`` for each of ``names``, as :func:`gzip_bytes` would compress it, in threads
         (zlib releases the GIL), reading the written file (or the one in place) in pieces."""
+        self.wait()
         written = {path.name: tmp for tmp, path in self.temporary}
         targets = [(written.get(name, self.out_dir / name), self._tmp(f"{name}.gz")) for name in names]
         with ThreadPoolExecutor(max_workers=len(targets)) as pool:
@@ -869,11 +898,16 @@ class _Files:
             self.sizes[f"{name}.gz"] = size
 
     def commit(self) -> None:
+        self.wait()
         for tmp, path in self.temporary:
             os.replace(tmp, path)
         self.temporary = []
 
     def abandon(self) -> None:
+        try:
+            self.wait()
+        except Exception:  # noqa: BLE001 - abandoned anyway: the error that made us abandon is raised
+            pass
         for tmp, _ in self.temporary:
             tmp.unlink(missing_ok=True)
 
@@ -1828,14 +1862,17 @@ def patch_dumps(
     try:
         found = _patched_turtle(old(TURTLE), delta, header)
         turtle, old_blocks = found or ([_serialize(canonical().triples, ox.RdfFormat.TURTLE, PREFIXES)], {})
-        files.write(TURTLE, turtle)
+        files.write_aside(TURTLE, turtle)
         found = None
-        files.write(NTRIPLES, delta.chunks)
+        files.write_aside(NTRIPLES, delta.chunks)
         jsonld = _patched_jsonld(old(JSONLD), delta)
-        files.write(JSONLD, jsonld if jsonld is not None else (jsonld_bytes(canonical()),))
+        files.write_aside(JSONLD, jsonld if jsonld is not None else (jsonld_bytes(canonical()),))
         jsonld = None
         trig = _patched_trig(old(TRIG), delta, header, old_blocks)
-        files.write(TRIG, trig if trig is not None else _trig_chunks(canonical(), b"".join(turtle)))
+        if trig is not None:
+            files.write_aside(TRIG, trig)
+        else:
+            files.write(TRIG, _trig_chunks(canonical(), b"".join(turtle)))
         trig = turtle = None
         counts = _patched_counts(old_counts, delta, settings)
         described = _void_and_commit(
