@@ -702,3 +702,19 @@ def test_bibtex_field_lines_jumping_as_char_by_char() -> None:
                 assert [k for k, _ in starts].count(key) > 1, repr(raw)
     raw = "@article{k,\n  author = {Doe, Jane},\n  title = {A {B} \\\"c\\\" (d)},\n  year = 2020\n}"
     assert bibtex._field_lines(raw, 5) == {"author": (6, 6), "title": (7, 7), "year": (8, 8)}
+
+
+def test_a_bib_file_left_with_comments_only_has_no_publications(tmp_path: Path) -> None:
+    """Its last entry removed, a publication list is still BibTeX (no publications, nothing
+    unmapped); a .bib file holding other text is not taken for BibTeX."""
+    from scholargraph.readers import read_document
+
+    path = tmp_path / "publications-a-b.bib"
+    path.write_text("% Publications of A B\n\n% (none yet)\n", encoding="utf-8")
+    document = read_document(path)
+    assert (document.kind, document.records, document.unmapped, document.markup_lines) == ("bibtex", (), (), (1, 3))
+    other = tmp_path / "notes.bib"
+    other.write_text("# Notes\n\nhello\n", encoding="utf-8")
+    with pytest.raises(DocumentError) as caught:
+        read_document(other)
+    assert "unknown kind of document" in str(caught.value)

@@ -99,9 +99,15 @@ IGNORED = frozenset(
 _ENTRY_LINE = re.compile(r"^\s*@\s*[a-zA-Z]+\s*[{(]", re.MULTILINE)
 
 
+_COMMENTS_ONLY = re.compile(r"\A(?:[ \t]*(?:%[^\n]*)?\n?)*\Z")
+
+
 def sniff(path: Path, text: str) -> bool:
-    """A ``.bib`` file with at least one ``@type{`` entry."""
-    return path.suffix.lower() in {".bib", ".bibtex"} and bool(_ENTRY_LINE.search(text))
+    """A ``.bib`` file with at least one ``@type{`` entry, or with nothing but ``%`` comments
+    and blank lines (a publication list whose last entry was removed: no publications)."""
+    if path.suffix.lower() not in {".bib", ".bibtex"}:
+        return False
+    return bool(_ENTRY_LINE.search(text)) or bool(_COMMENTS_ONLY.match(text))
 
 
 # bibtexparser logs each block it cannot parse; this reader raises DocumentError for
