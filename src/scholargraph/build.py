@@ -270,6 +270,11 @@ def _merges_text(report: MergeReport, last: tuple[MergeReport, Path] | None = No
     return "".join(parts)
 
 
+def _merges_aside(out: Path, report: MergeReport, last: tuple[MergeReport, Path] | None = None) -> _WrittenAside:
+    """``out/merges.yaml`` (:func:`_merges_text`), written by a forked copy of this process."""
+    return _WrittenAside(out / "merges.yaml", lambda path: path.write_text(_merges_text(report, last), encoding="utf-8"))
+
+
 def _merges_entries(report: MergeReport, path: Path) -> dict[object, str]:
     """Merge or candidate of ``report`` -> its text in ``path`` (written by :func:`_merges_text`
     for that report; nothing if the file does not have their number of entries)."""
@@ -548,9 +553,7 @@ def build(
         last_report = None
         if rebuild is not None and rebuild.delta is not None:
             last_report = (rebuild.delta.last_report, out / "merges.yaml")
-        merges = _WrittenAside(
-            out / "merges.yaml", lambda path: path.write_text(_merges_text(resolved.report, last_report), encoding="utf-8")
-        )
+        merges = _merges_aside(out, resolved.report, last_report)
         if rebuild is not None and rebuild.delta is not None and validate:  # its state is known already
             state_writer = rebuild.write_state([])
         if stage is not None:
@@ -565,10 +568,7 @@ def build(
                         state_writer.cancel()
                         state_writer = None
                     resolved = rebuild.resolve_whole(documents, "the difference did not fit the last graph")
-                    whole = resolved
-                    merges = _WrittenAside(
-                        out / "merges.yaml", lambda path: path.write_text(_merges_text(whole.report), encoding="utf-8")
-                    )
+                    merges = _merges_aside(out, resolved.report)
                     difference = _Difference.of(out, build_line_set(resolved, settings.base_iri))
                 lines = difference.new_lines()
             elif patchable:  # the new lines are the old ones less the removed, plus the added (sorted: few)
@@ -586,7 +586,7 @@ def build(
             gc.enable()
         (out / "validation.txt").unlink(missing_ok=True)
         shutil.rmtree(out / STAGING_DIR, ignore_errors=True)  # left by a build that was killed
-        shutil.rmtree(out / OLD_DUMPS_DIR, ignore_errors=True)  # left by one that ended before its thread
+        shutil.rmtree(out / OLD_DUMPS_DIR, ignore_errors=True)  # left by one whose remover did not finish
         (out / "cache" / OUTPUTS_STAMP).unlink(missing_ok=True)  # the outputs are about to change
         # From STAGED_DUMPS_MIN_TRIPLES, the dumps (and the store, unless patched) are written by
         # another process into a staging folder while this one writes the reports and validates,
@@ -932,7 +932,7 @@ class _StagedDumps:
 
         names = [*DUMP_FILES, *(f"{name}.gz" for name in dump.GRAPH_FILES if self.gzip)]
         # the old files are linked aside first: replacing them then frees no blocks (hundreds of
-        # MB at a million triples: ~0.3 s), a thread removes them after
+        # MB at a million triples: ~0.3 s), a process of their own removes them after
         old = self.out / OLD_DUMPS_DIR
         shutil.rmtree(old, ignore_errors=True)
         old.mkdir()
@@ -1057,9 +1057,7 @@ class _Difference:
     @classmethod
     def given(cls, out: Path, removed: list[str], added: list[str]) -> _Difference:
         """``out/graph.nt`` and the lines removed from it and added (sorted, known already)."""
-        with open(out / "graph.nt", encoding="utf-8", newline="\n") as text:  # lines end at "\n" only
-            old_lines = text.readlines()
-        return cls(old_lines, removed, added)
+        return cls(_graph_lines(out), removed, added)
 
     def fits(self) -> bool:
         """Whether every removed line is in the old graph and no added one is."""
@@ -1074,8 +1072,7 @@ class _Difference:
     @classmethod
     def of(cls, out: Path, new: set[str]) -> _Difference:
         """The difference between ``out/graph.nt`` and the graph of the lines ``new``."""
-        with open(out / "graph.nt", encoding="utf-8", newline="\n") as text:  # lines end at "\n" only
-            old_lines = text.readlines()
+        old_lines = _graph_lines(out)
         old = set(old_lines)
         return cls(old_lines, sorted(old - new), sorted(new - old))
 
@@ -1091,6 +1088,12 @@ class _Difference:
         lines += self.added
         lines.sort()
         return lines
+
+
+def _graph_lines(out: Path) -> list[str]:
+    """The lines of ``out/graph.nt``, as written (sorted)."""
+    with open(out / "graph.nt", encoding="utf-8", newline="\n") as text:  # lines end at "\n" only
+        return text.readlines()
 
 
 def _remove_aside(folder: Path) -> None:

@@ -51,7 +51,7 @@ from .mapping import (
     wanted_project,
     wanted_work,
 )
-from .records import Agent, AgentKind, Document, Event, Work
+from .records import Agent, AgentKind, Document, Event, Span, Work
 from .resolve import (
     TITLE_CANDIDATE_SCORE,
     Candidate,
@@ -70,6 +70,7 @@ from .resolve import (
     aligned_in,
     aligned_initials,
     cluster_works,
+    collision_key,
     count_person_mentions,
     curated_person_names,
     knows_about,
@@ -77,12 +78,13 @@ from .resolve import (
     person_candidates,
     person_entity,
     person_groups,
+    person_key,
     title_key,
     work_merge,
     work_order,
 )
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 
 Mention = tuple[str, int, int, str]  # resolve.work_order: a work mention's place and title, its identity
 
@@ -121,7 +123,7 @@ class DeltaState:
     resolved: Resolved  # without its documents
     person_table: dict[str, NameMentions]
     groups: PersonGroups
-    person_merges: dict[str, Merge]  # person key -> the merge of its spellings
+    spelling_merges: dict[str, Merge]  # person key -> the merge of its spellings
     clusters: dict[Mention, Cluster]  # by first mention
     cluster_of: dict[Mention, Mention]
     mentions: dict[Mention, MentionKeys]
@@ -197,7 +199,7 @@ def make_state(
         clustering.clusters, resolution.cluster_keys, resolution.work_merges, resolution.aligned, resolution.cluster_events
     ):
         ids = tuple(work_order(w) for w in members)
-        clusters[ids[0]] = Cluster(ids, key, _base_key(key, members), merge, aligned, event)
+        clusters[ids[0]] = Cluster(ids, key, key.removesuffix(collision_key("", members[0].span)), merge, aligned, event)
         for work, mention in zip(members, ids):
             if mention in mentions:
                 return None
@@ -212,22 +214,13 @@ def make_state(
     for key, work in resolved.works.items():
         if work.venue:
             periodicals[_periodical(base, work.venue)].add(key)
-    person_merges = {}
-    for merge in resolution.person_merges:
-        if merge.evidence and merge.evidence[0].startswith("equal name key '"):
-            person_merges[merge.evidence[0][len("equal name key '") : -1]] = merge
     state = DeltaState(
         stamp, dict(keys), dataclasses.replace(resolved, documents=()), resolution.person_table, resolution.person_groups,
-        person_merges, clusters, cluster_of, mentions, work_candidates, wanted, minted, dict(periodicals), dict(resolution.org_of),
+        dict(resolution.spelling_merges), clusters, cluster_of, mentions, work_candidates, wanted, minted, dict(periodicals), dict(resolution.org_of),
         {d.path: org_mentions(d) for d in resolved.documents}, fingerprint,
     )
     state.build_indexes()
     return state
-
-
-def _base_key(key: str, members: list[Work]) -> str:
-    suffix = "#" + str(members[0].span)
-    return key[: -len(suffix)] if key.endswith(suffix) else key
 
 
 # ---------------------------------------------------------------------------- the delta
@@ -306,7 +299,7 @@ def resolve_changes(
     for docs, works, sign in ((old_docs, old_works, -1), (new_docs, new_works, 1)):
         agents = [a for a in (*_record_agents(docs), *_work_agents(works)) if a.kind == AgentKind.PERSON]
         count_person_mentions(agents, curated, table, sign)
-        names_touched.update(_person_key(a.name) for a in agents)
+        names_touched.update(person_key(a.name) for a in agents)
     groups = person_groups(table, curated, aligned)
     person_of = groups.person_of()
     old_person_of = state.groups.person_of()
@@ -323,14 +316,14 @@ def resolve_changes(
             dirty_persons.add(key)
     curated_names = curated_person_names(curated)
     persons = dict(then.persons)
-    person_merges = dict(state.person_merges)
+    spelling_merges = dict(state.spelling_merges)
     for key in dirty_persons:
         persons.pop(key, None)
-        person_merges.pop(key, None)
+        spelling_merges.pop(key, None)
         if key in groups.members:
             persons[key], merge = person_entity(key, groups, table, curated_names)
             if merge is not None:
-                person_merges[key] = merge
+                spelling_merges[key] = merge
     facts = knows_about(documents, person_of)
     for key, person in persons.items():
         topics = facts.get(key, ())
@@ -406,7 +399,7 @@ def resolve_changes(
     candidates = [(met, c, a, b) for met, c, a, b in state.work_candidates if a not in reach and a not in gone and b not in reach and b not in gone]
     candidates += [(met, c, met[1], met[2][1]) for met, c in clustering.candidates]
     candidates.sort(key=lambda item: item[0])
-    merges = [*groups.merges, *(person_merges[k] for k in sorted(person_merges) if k in persons), *org_merges]
+    merges = [*groups.merges, *(spelling_merges[k] for k in sorted(spelling_merges) if k in persons), *org_merges]
     merges += [clusters[cid].merge for cid in order if clusters[cid].merge is not None]  # type: ignore[misc]
     report = MergeReport(
         merges=sorted(merges, key=lambda m: (m.kind, m.name)),
@@ -491,17 +484,11 @@ def resolve_changes(
 
     # ---- the state of the next rebuild
     new_state = DeltaState(
-        state.stamp, state.keys, dataclasses.replace(resolved, documents=()), table, groups, person_merges, clusters, cluster_of,
+        state.stamp, state.keys, dataclasses.replace(resolved, documents=()), table, groups, spelling_merges, clusters, cluster_of,
         mentions, candidates, wanted, minted, periodicals, org_of, orgs_named, fingerprint,
         state.by_doi, state.by_hal, state.by_title, state.titles_by_year,
     )
     return Delta(resolved, removed, added_lines, new_state, then.report)
-
-
-def _person_key(name: str) -> str:
-    from .resolve import person_key
-
-    return person_key(name)
 
 
 def _by_person(roles: Iterable) -> dict[str, list]:
@@ -586,17 +573,11 @@ def _settle_keys(state: DeltaState, clusters: dict[Mention, Cluster], made: dict
     for base_key, cids in holders.items():
         cids.sort()
         for n, cid in enumerate(cids):
-            key = base_key if n == 0 else _collision(base_key, cid)
+            key = base_key if n == 0 else collision_key(base_key, Span(*cid[:3]))
             if cid in made:
                 clusters[cid] = clusters[cid]._replace(key=key)
             elif clusters[cid].key != key:
                 raise Fallback(f"the work key '{base_key}' passes to another work")
-
-
-def _collision(base_key: str, first: Mention) -> str:
-    source, start, end, _ = first
-    place = f"{source}:{start}" if start == end else f"{source}:{start}-{end}"
-    return f"{base_key}#{place}"
 
 
 __all__ = ["Delta", "DeltaState", "Fallback", "make_state", "resolve_changes"]

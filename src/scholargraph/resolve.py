@@ -806,8 +806,7 @@ class Resolution:
     cluster_keys: list[str]  # the work key of each cluster
     aligned: list[dict[tuple[str, str], str]]  # per cluster
     cluster_events: list[Event | None]  # per cluster, the event it was presented at
-    person_merges: list[Merge]
-    organization_merges: list[Merge]
+    spelling_merges: dict[str, Merge]  # person key -> the merge of its spellings, where it has several
     work_merges: list[Merge | None]  # per cluster
     org_of: dict[str, str]  # org key of a mention's name -> its organisation
 
@@ -816,7 +815,6 @@ class _Resolver:
     def __init__(self, documents: list[Document], curated: Curated) -> None:
         self.documents = sorted(documents, key=lambda d: d.path)
         self.curated = curated
-        self.report = MergeReport()
         self.works = _walk_works(self.documents)
         self.events: dict[str, EventEntity] = {}
 
@@ -838,15 +836,14 @@ class _Resolver:
         self.groups = person_groups(self.person_table, self.curated, aligned)
         self.person_of = self.groups.person_of()
         persons: dict[str, PersonEntity] = {}
-        merges = list(self.groups.merges)
+        self.spelling_merges: dict[str, Merge] = {}
         curated_names = curated_person_names(self.curated)
         for key in self.groups.members:
             persons[key], merge = person_entity(key, self.groups, self.person_table, curated_names)
             if merge is not None:
-                merges.append(merge)
+                self.spelling_merges[key] = merge
         for key, topics in knows_about(self.documents, self.person_of).items():
             persons[key].knows_about = topics
-        self.person_merges = merges
         return persons
 
     # ----------------------------------------------------------------- works
@@ -861,7 +858,7 @@ class _Resolver:
             self.cluster_events.append(event)
             key = entity.key
             if key in entities:  # two clusters that mint the same key: keep them apart
-                key = entity.key = collision_key(key, members)
+                key = entity.key = collision_key(key, members[0].span)
             entities[key] = entity
             self.cluster_keys.append(key)
             for work in members:
@@ -1031,21 +1028,25 @@ class _Resolver:
         for wkey, pkeys in projects_of.items():
             works[wkey].projects = pkeys
         report = MergeReport(
-            merges=sorted([*self.person_merges, *org_merges, *(m for m in self.work_merges if m is not None)], key=lambda m: (m.kind, m.name)),
+            merges=sorted(
+                [*self.groups.merges, *self.spelling_merges.values(), *org_merges, *(m for m in self.work_merges if m is not None)],
+                key=lambda m: (m.kind, m.name),
+            ),
             candidates=sorted([*(c for _, c in clustering.candidates), *person_candidates(persons)], key=lambda c: (c.kind, c.names)),
         )
         resolved = Resolved(tuple(self.documents), persons, orgs, works, roles, self.events, courses, projects, report)
         resolution = Resolution(
             self.person_table, self.groups, clustering, self.cluster_keys, aligned, self.cluster_events,
-            self.person_merges, org_merges, self.work_merges, self.org_of,
+            self.spelling_merges, self.work_merges, self.org_of,
         )
         return resolved, resolution
 
 
-def collision_key(key: str, members: list[Work]) -> str:
+def collision_key(key: str, first: Span) -> str:
     """The key of a work whose key another work (met first) already has: its own, with where its
-    first mention is (not a number that depends on every mention before it: rebuilds keep it)."""
-    return f"{key}#{members[0].span}"
+    first mention (``first``) is (not a number that depends on every mention before it: rebuilds
+    keep it)."""
+    return f"{key}#{first}"
 
 
 def work_merge(entity: WorkEntity, members: list[Work], why: tuple[str, ...]) -> Merge | None:
